@@ -1,0 +1,11 @@
+export * from './errors.js';
+export * from './labels.js';
+export * from './select.js';
+export * from './go-format.js';
+export * from './variables.js';
+export * from './template.js';
+export { TEMPLATE_FUNCTIONS, type TemplateFunction, type TemplateNode } from './template-parse.js';
+export { DEFAULT_EXEC_LIMITS, type ExecLimits } from './template-exec.js';
+export * from './ipxe.js';
+export * from './data-dir.js';
+export * from './sync.js';
