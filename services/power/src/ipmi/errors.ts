@@ -1,0 +1,28 @@
+/**
+ * Typed IPMI errors. The codes are the same strings as the power driver's BmcErrorCode so the driver maps them
+ * one to one; the IPMI layer itself does not know which BMC operation the caller was performing.
+ * Messages never contain the password (it never reaches this module).
+ */
+export const IPMI_ERROR_CODES = [
+  'auth-failed',
+  'unreachable',
+  'unsupported',
+  'bmc-busy',
+  'timeout',
+  'protocol',
+] as const;
+export type IpmiErrorCode = (typeof IPMI_ERROR_CODES)[number];
+
+export class IpmiError extends Error {
+  override readonly name = 'IpmiError';
+  readonly code: IpmiErrorCode;
+
+  constructor(code: IpmiErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export function isIpmiError(err: unknown): err is IpmiError {
+  return err instanceof IpmiError;
+}

@@ -1,0 +1,206 @@
+import { Pool } from 'undici';
+import { BmcError, type BmcErrorCode } from '../drivers/driver.js';
+import type { HttpTarget } from './target.js';
+
+/**
+ * HTTP to one BMC over a keep-alive undici Pool: TLS verification on unless `insecure`, optional CA, every
+ * request bounded by the caller's AbortSignal. Transport failures become BmcErrors here; HTTP statuses are
+ * returned as they are and judged by the caller. Used by the Redfish driver and by the QEMU power-API driver.
+ */
+export interface TransportOptions {
+  target: HttpTarget;
+  /** Skip certificate verification (explicit opt-in). */
+  insecure: boolean;
+  /** PEM trust anchors for this BMC; when set they replace the system store (Node `tls` `ca` semantics). */
+  caPem: string | null;
+  connectTimeoutMs: number;
+  /** Answers larger than this are refused as protocol errors (a BMC resource is a few KiB). */
+  maxBodyBytes?: number;
+  /** Sockets per BMC; BMCs are small and easily overwhelmed. */
+  connections?: number;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface HttpRequest {
+  method: HttpMethod;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+  /** For error messages: `status`, `powerOn`, … */
+  operation: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-case names; repeated headers joined with `, `. */
+  headers: Readonly<Record<string, string>>;
+  text: string;
+}
+
+export interface Transport {
+  /** `https://host:port` for messages. */
+  readonly target: string;
+  send(request: HttpRequest): Promise<HttpResponse>;
+  /** Let in-flight requests finish for up to `graceMs`, then drop every socket. */
+  close(graceMs: number): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+
+export function createTransport(options: TransportOptions): Transport {
+  const target = options.target.display;
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const tls = options.target.origin.protocol === 'https:';
+  const pool = new Pool(options.target.origin, {
+    connections: options.connections ?? 2,
+    connect: {
+      timeout: options.connectTimeoutMs,
+      ...(tls ? { rejectUnauthorized: !options.insecure } : {}),
+      ...(tls && options.caPem !== null ? { ca: options.caPem } : {}),
+    },
+  });
+
+  async function once(request: HttpRequest): Promise<HttpResponse> {
+    const response = await pool.request({
+      method: request.method,
+      path: request.path,
+      headers: request.headers ?? {},
+      body: request.body ?? null,
+      signal: request.signal,
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > maxBody) {
+        response.body.destroy();
+        throw new BmcError('protocol', target, request.operation, `answer larger than ${maxBody} bytes`);
+      }
+      chunks.push(buffer);
+    }
+    return {
+      status: response.statusCode,
+      headers: flattenHeaders(response.headers),
+      text: Buffer.concat(chunks).toString('utf8'),
+    };
+  }
+
+  return {
+    target,
+    async send(request) {
+      if (request.signal.aborted) throw deadline(target, request.operation);
+      try {
+        return await once(request);
+      } catch (error) {
+        if (error instanceof BmcError) throw error;
+        if (request.signal.aborted) throw deadline(target, request.operation, error);
+        // A kept-alive socket the BMC closed while idle fails the next request before any answer; a GET is
+        // safe to send again once on a fresh socket.
+        if (request.method === 'GET' && isStaleSocket(error)) {
+          try {
+            return await once(request);
+          } catch (retryError) {
+            if (retryError instanceof BmcError) throw retryError;
+            if (request.signal.aborted) throw deadline(target, request.operation, retryError);
+            throw transportError(target, request.operation, retryError);
+          }
+        }
+        throw transportError(target, request.operation, error);
+      }
+    },
+    async close(graceMs) {
+      if (pool.destroyed) return;
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((resolve) => {
+        timer = setTimeout(() => resolve('expired'), graceMs);
+        timer.unref();
+      });
+      const outcome = await Promise.race([pool.close().then(() => 'closed' as const), expired]);
+      clearTimeout(timer);
+      if (outcome === 'expired' || !pool.destroyed) await pool.destroy();
+    },
+  };
+}
+
+function deadline(target: string, operation: string, cause?: unknown): BmcError {
+  return new BmcError(
+    'timeout',
+    target,
+    operation,
+    'no answer before the deadline',
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+]);
+
+/** Maps what undici/node throw to our codes. Only error codes are used in the text, never request details. */
+export function transportError(target: string, operation: string, error: unknown): BmcError {
+  const code = errorCode(error);
+  const verdict = classifyTransportCode(code);
+  return new BmcError(verdict.code, target, operation, verdict.detail, { cause: error });
+}
+
+export function classifyTransportCode(code: string | null): { code: BmcErrorCode; detail: string } {
+  if (code === null) return { code: 'unreachable', detail: 'connection failed' };
+  if (isCertificateCode(code)) {
+    // Non-transient: retrying will not make the certificate trusted. The operator fixes caPem or sets insecure.
+    return {
+      code: 'auth-failed',
+      detail: `TLS certificate of the BMC not trusted (${code}); set its CA or mark it insecure`,
+    };
+  }
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { code: 'unreachable', detail: 'connect timed out' };
+  if (UNREACHABLE_CODES.has(code)) return { code: 'unreachable', detail: `connection failed (${code})` };
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || code.startsWith('HPE_') || code === 'UND_ERR_INFO') {
+    return { code: 'protocol', detail: `not a valid HTTP/TLS answer (${code})` };
+  }
+  return { code: 'unreachable', detail: `connection failed (${code})` };
+}
+
+function isCertificateCode(code: string): boolean {
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/.test(code);
+}
+
+function isStaleSocket(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
+}
+
+/** The first `code` along the `cause` chain (undici wraps some socket errors). */
+function errorCode(error: unknown): string | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
