@@ -54,3 +54,11 @@ describe('identity', () => {
     expect(isMachineId('mac-52540012345')).toBe(false);
   });
 });
+
+describe('macFromBytes', () => {
+  it('prints chaddr bytes as a normalised MAC', async () => {
+    const { macFromBytes } = await import('@metalbus/events');
+    expect(macFromBytes(Uint8Array.from([0x52, 0x54, 0x00, 0x0a, 0xbc, 0xff]))).toBe('52:54:00:0a:bc:ff');
+    expect(macFromBytes(new Uint8Array(0))).toBe('');
+  });
+});

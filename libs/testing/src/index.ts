@@ -8,7 +8,7 @@ export {
   type NatsServer,
   type StartNatsOptions,
 } from './nats.js';
-export { freePort } from './ports.js';
+export { freePort, freeUdpPort } from './ports.js';
 export { spawnService, type ServiceProcess } from './spawn.js';
 export { tmpDir, type TmpDir } from './tmp.js';
 export { waitFor, type WaitForOptions } from './wait.js';
