@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export type IpxeArch = 'amd64' | 'arm64';
+
+/** Which files each architecture may serve: small binaries, held in memory (a few hundred KiB each). */
+export const IPXE_FILES: Readonly<Record<IpxeArch, readonly string[]>> = {
+  amd64: ['ipxe.efi', 'snponly.efi', 'undionly.kpxe'],
+  arm64: ['ipxe.efi', 'snponly.efi'],
+};
+
+/** Everything needed to answer a request, computed once at start (hot paths precompute). */
+export interface IpxeBinary {
+  readonly arch: IpxeArch;
+  readonly name: string;
+  readonly body: Buffer;
+  /** Strong ETag from the content hash: identical on every replica that has the same binary. */
+  readonly etag: string;
+  readonly lastModifiedSec: number;
+}
+
+export interface IpxeStoreResult {
+  readonly binaries: ReadonlyMap<string, IpxeBinary>;
+  /** Files listed in IPXE_FILES that were missing or unreadable (logged by the caller; served as 404). */
+  readonly missing: readonly string[];
+}
+
+const MAX_BINARY_BYTES = 16 * 1024 * 1024;
+
+export function ipxeKey(arch: string, name: string): string {
+  return `${arch}/${name}`;
+}
+
+export async function loadIpxeBinaries(dirs: Partial<Record<IpxeArch, string>>): Promise<IpxeStoreResult> {
+  const binaries = new Map<string, IpxeBinary>();
+  const missing: string[] = [];
+  for (const arch of ['amd64', 'arm64'] as const) {
+    const dir = dirs[arch];
+    if (dir === undefined) continue;
+    for (const name of IPXE_FILES[arch]) {
+      const path = join(dir, name);
+      try {
+        const st = await stat(path);
+        if (!st.isFile() || st.size > MAX_BINARY_BYTES) {
+          missing.push(path);
+          continue;
+        }
+        const body = await readFile(path);
+        const digest = createHash('sha256').update(body).digest('hex');
+        binaries.set(ipxeKey(arch, name), {
+          arch,
+          name,
+          body,
+          etag: `"${digest.slice(0, 32)}"`,
+          lastModifiedSec: Math.floor(st.mtimeMs / 1000),
+        });
+      } catch {
+        missing.push(path);
+      }
+    }
+  }
+  return { binaries, missing };
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+const UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1024 ** 4,
+  tib: 1024 ** 4,
+};
+
+/** `10737418240`, `10GiB`, `512M` → bytes (binary multiples, as `du -h` prints them); null when malformed. */
+export function parseByteSize(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  if (m === null) return null;
+  const unit = UNITS[(m[2] ?? '').toLowerCase()];
+  if (unit === undefined) return null;
+  const value = Math.floor(Number(m[1]) * unit);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+const byteSize = z.string().transform((s, ctx) => {
+  const n = parseByteSize(s);
+  if (n === null || n <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be a positive size in bytes, e.g. 10737418240 or 10GiB' });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+  .transform((u) => u.replace(/\/+$/, ''));
+
+/** Config fragment for the Image Factory client and its read-through cache (merged by the lead). */
+export const factoryConfigShape = {
+  FACTORY_URL: httpUrl
+    .default('https://factory.talos.dev')
+    .describe('Image Factory base URL: POST /schematics and GET /image/<id>/<version>/<file> (redirects followed).'),
+  FACTORY_PXE_URL: httpUrl
+    .default('https://pxe.factory.talos.dev')
+    .describe('Image Factory PXE base URL: GET /pxe/<id>/<version>/metal-<arch>[-secureboot] (the iPXE script).'),
+  CACHE_DIR: z
+    .string()
+    .min(1)
+    .default('/var/cache/metalbus/factory')
+    .describe('Directory of the on-disk Image Factory asset cache (replica-local; safe to delete while stopped).'),
+  CACHE_MAX_BYTES: byteSize
+    .default(10 * 1024 ** 3)
+    .describe('Size cap of CACHE_DIR; least recently used assets are evicted above it. Bytes, or e.g. 20GiB.'),
+  FACTORY_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe('Timeout for schematic creation and PXE script fetches from the Image Factory, in milliseconds.'),
+  FACTORY_IMAGE_IDLE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(120_000)
+    .describe(
+      'Image downloads: longest wait for the response headers and between body chunks, in milliseconds ' +
+        '(the factory builds a cold asset before answering, which can take a minute).',
+    ),
+};
+
+export const factoryConfigSchema = z.object(factoryConfigShape);
+export type FactoryConfig = z.output<typeof factoryConfigSchema>;
