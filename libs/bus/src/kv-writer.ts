@@ -7,7 +7,7 @@ const decoder = new TextDecoder();
 
 /** JSON records in KV buckets by logical name, for the owners of a bucket (loader, CLI, services). */
 export type KvWriter = {
-  put(bucket: BucketName, key: string, value: unknown): Promise<number>;
+  put(bucket: BucketName, key: string, value: unknown): Promise<void>;
   get(bucket: BucketName, key: string): Promise<unknown>;
   delete(bucket: BucketName, key: string): Promise<void>;
   keys(bucket: BucketName): Promise<string[]>;
@@ -25,7 +25,9 @@ export function createKvWriter(core: Pick<BusCore, 'kvm' | 'names'>): KvWriter {
     return kv;
   };
   return {
-    put: async (bucket, key, value) => (await open(bucket)).put(key, encoder.encode(JSON.stringify(value))),
+    put: async (bucket, key, value) => {
+      await (await open(bucket)).put(key, encoder.encode(JSON.stringify(value)));
+    },
     get: async (bucket, key) => {
       const entry = await (await open(bucket)).get(key);
       return entry === null || entry.operation !== 'PUT' ? undefined : (JSON.parse(decoder.decode(entry.value)) as unknown);
