@@ -10,7 +10,6 @@ export default defineConfig({
     alias: [{ find: /^@metalbus\/(events|bus|config|telemetry|testing|matchbox|runtime|secrets)$/, replacement: `${root}libs/$1/src/index.ts` }],
   },
   test: {
-    include,
     projects: [
       { extends: true, test: { name: 'unit', include, exclude: ['test/e2e/**/*.e2e.test.ts', '**/node_modules/**'] } },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.e2e.test.ts'] } },
