@@ -1,4 +1,4 @@
-import { connectBus, type Bus } from '@metalbus/bus';
+import { connectBus, provision, type Bus } from '@metalbus/bus';
 import { createLogger } from '@metalbus/telemetry';
 import { UsageError, type CliContext, type Command } from './command.js';
 import { bmcCommand } from './commands/bmc.js';
@@ -53,7 +53,12 @@ export async function runCli(argv: string[], io: { out(l: string): void; err(l: 
       (connecting ??= connectBus(config.config, {
         name: `metalbus-cli-${command.name}`,
         logger: createLogger({ service: 'metalbus', level: config.config.LOG_LEVEL }),
-      }).then((b) => (bus = b))),
+      }).then(async (b) => {
+        bus = b;
+        // Idempotent: the CLI may be the first thing to touch a fresh server (e.g. `metalbus load` before start).
+        await provision(b);
+        return b;
+      })),
     out: io.out,
     err: io.err,
     env: process.env,

@@ -31,7 +31,7 @@ export const eventsCommand: Command = {
     // An ordered consumer: replays from --since (or starts at new messages) and then follows live. It filters on
     // the whole `machine.>` space (2.9 servers take one filter subject); the machine filter is applied here.
     const consumer = await bus.js.consumers.get(bus.names.stream, {
-      filter_subjects: [bus.names.pattern('all')],
+      filter_subjects: bus.names.pattern('all'),
       ...(since === undefined
         ? { deliver_policy: DeliverPolicy.New }
         : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: since.toISOString() }),
