@@ -13,20 +13,51 @@ export function configRows(schema: ConfigSchema): ConfigRow[] {
   }));
 }
 
+type Def = {
+  type: string;
+  defaultValue?: unknown;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  out?: z.ZodType;
+  entries?: Record<string, string>;
+  checks?: unknown[];
+};
+
+/** The wrapped schema of a default/optional/pipe (preprocess puts the real type in `out`, transforms in `in`). */
+function inner(field: z.ZodType): z.ZodType | undefined {
+  const def = field.def as Def;
+  if (def.innerType) return def.innerType;
+  if (def.type === 'pipe') return (def.out?.def as Def | undefined)?.type === 'transform' ? def.in : def.out;
+  return undefined;
+}
+
 function defaultOf(field: z.ZodType): string {
-  const def = field.def as { type: string; defaultValue?: unknown; innerType?: z.ZodType };
-  if (def.type === 'default') {
-    const value = typeof def.defaultValue === 'function' ? (def.defaultValue as () => unknown)() : def.defaultValue;
-    return typeof value === 'string' ? value : JSON.stringify(value);
+  for (let current: z.ZodType | undefined = field, depth = 0; current && depth < 8; current = inner(current), depth++) {
+    const def = current.def as Def;
+    if (def.type === 'default') {
+      const value = typeof def.defaultValue === 'function' ? (def.defaultValue as () => unknown)() : def.defaultValue;
+      return typeof value === 'string' ? value : JSON.stringify(value);
+    }
+    if (def.type === 'optional') return '';
   }
-  if (def.type === 'optional' || def.type === 'pipe') return '';
-  return '(required)';
+  return (field.def as Def).type === 'pipe' ? '' : '(required)';
 }
 
 function typeName(field: z.ZodType): string {
-  const def = field.def as { type: string; innerType?: z.ZodType };
-  if ((def.type === 'default' || def.type === 'optional') && def.innerType) return typeName(def.innerType);
-  return def.type;
+  let current: z.ZodType = field;
+  for (let depth = 0; depth < 8; depth++) {
+    const hint = expectedHint(current);
+    if (hint !== undefined) return hint;
+    const def = current.def as Def;
+    if (def.type === 'enum' && def.entries) return `one of ${Object.values(def.entries).join(', ')}`;
+    if (def.type === 'number') return 'a number';
+    if (def.type === 'boolean') return 'true or false';
+    if (def.type === 'string') return 'a string';
+    const next = inner(current);
+    if (next === undefined) break;
+    current = next;
+  }
+  return 'see description';
 }
 
 export function renderHelp(service: string, schema: ConfigSchema): string {

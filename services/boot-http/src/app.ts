@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -49,6 +50,7 @@ export async function createBootHttpApp(opts: {
   const views = [intents, profiles, groups, templates, provider] as const;
   const state: ScriptState = { intents, profiles, groups: groupIndex, templates, provider };
 
+  const replica = config.REPLICA_NAME ?? hostname();
   const machines = createMachineByAddress();
   const app = Fastify({
     loggerInstance: logger.child({ module: 'http' }) as FastifyBaseLogger,
@@ -58,7 +60,7 @@ export async function createBootHttpApp(opts: {
   });
   const reporter = createAssetReporter({
     registry,
-    replica: config.REPLICA_NAME,
+    replica,
     publish: (kind, event) => bus.tryPublish(kind, event),
     resolveMachine: (req) => machines.lookup(req.ip),
   });
@@ -74,7 +76,7 @@ export async function createBootHttpApp(opts: {
       bus.tryPublish(kind, event);
     },
     registry,
-    replica: config.REPLICA_NAME,
+    replica,
   });
   await app.register(joinConfigRoutes, { provider, registry });
   await app.register(assetRoutes, { root: config.ASSETS_DIR, reporter });
