@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -16,6 +17,10 @@ export default tseslint.config(
         { selector: 'TSEnumDeclaration', message: 'Use `as const` objects or unions instead of enums.' },
       ],
     },
+  },
+  {
+    files: ['**/*.js'],
+    languageOptions: { globals: globals.node },
   },
   {
     files: ['**/*.config.ts', '**/*.config.js'],

@@ -2,12 +2,22 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const include = ['libs/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'cli/test/**/*.test.ts', 'test/**/*.test.ts'];
+const include = [
+  'libs/*/test/**/*.test.ts',
+  'services/*/test/**/*.test.ts',
+  'cli/test/**/*.test.ts',
+  'test/**/*.test.ts',
+];
 
 // Tests import the libs from source so `npm test` needs no build step.
 export default defineConfig({
   resolve: {
-    alias: [{ find: /^@metalbus\/(events|bus|config|telemetry|testing|matchbox|runtime|secrets)$/, replacement: `${root}libs/$1/src/index.ts` }],
+    alias: [
+      {
+        find: /^@metalbus\/(events|bus|config|telemetry|testing|matchbox|runtime|secrets)$/,
+        replacement: `${root}libs/$1/src/index.ts`,
+      },
+    ],
   },
   test: {
     projects: [

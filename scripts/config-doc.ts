@@ -14,7 +14,8 @@ const SERVICES: readonly [string, ConfigSchema][] = [
 /** Service-specific variables per service, then the variables every service shares (NATS, logs, ops). */
 export function configTableMarkdown(): string {
   const shared = new Map<string, number>();
-  for (const [, schema] of SERVICES) for (const key of Object.keys(schema.shape)) shared.set(key, (shared.get(key) ?? 0) + 1);
+  for (const [, schema] of SERVICES)
+    for (const key of Object.keys(schema.shape)) shared.set(key, (shared.get(key) ?? 0) + 1);
   const common = new Set([...shared].filter(([, n]) => n === SERVICES.length).map(([k]) => k));
   const parts = SERVICES.map(([name, schema]) => {
     const rows = configRows(schema).filter((r) => !common.has(r.variable));

@@ -8,4 +8,6 @@ const readme = fileURLToPath(new URL('../README.md', import.meta.url));
 const current = readFileSync(readme, 'utf8');
 const next = replaceBetweenMarkers(current, 'config-table', configTableMarkdown());
 if (next !== current) writeFileSync(readme, next);
-process.stdout.write(next === current ? 'README.md configuration table is current\n' : 'README.md configuration table updated\n');
+process.stdout.write(
+  next === current ? 'README.md configuration table is current\n' : 'README.md configuration table updated\n',
+);

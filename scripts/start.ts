@@ -101,7 +101,13 @@ if (natsUrl === undefined || natsUrl === '') {
   }
   natsDir = mkdtempSync(join(tmpdir(), 'metalbus-nats-'));
   natsUrl = `nats://127.0.0.1:${port}`;
-  const nats = run('nats', binary, ['-a', '127.0.0.1', '-p', String(port), '-m', String(port + 1), '-js', '-sd', natsDir], {}, 4);
+  const nats = run(
+    'nats',
+    binary,
+    ['-a', '127.0.0.1', '-p', String(port), '-m', String(port + 1), '-js', '-sd', natsDir],
+    {},
+    4,
+  );
   const deadline = Date.now() + 10_000;
   while (!(await portAnswers(port))) {
     if (Date.now() > deadline || nats.exitCode !== null) {
@@ -120,12 +126,23 @@ const common = { NATS_URL: natsUrl, ADVERTISE_ADDRESS: advertise, HTTP_PORT: htt
 // the stack still works (a test client can use them; real firmware cannot).
 const privileged: Record<string, string> = isRoot
   ? {}
-  : { DHCP_PORT: process.env['DHCP_PORT'] ?? '10067', DHCP_PXE_PORT: process.env['DHCP_PXE_PORT'] ?? '14011', TFTP_PORT: process.env['TFTP_PORT'] ?? '10069' };
+  : {
+      DHCP_PORT: process.env['DHCP_PORT'] ?? '10067',
+      DHCP_PXE_PORT: process.env['DHCP_PXE_PORT'] ?? '14011',
+      TFTP_PORT: process.env['TFTP_PORT'] ?? '10069',
+    };
 if (!isRoot) say('not root: DHCP on 10067/14011 and TFTP on 10069 instead of 67/4011/69 (real firmware needs root)');
 
 const services: { name: string; ops: string; env: Record<string, string> }[] = [
   { name: 'dhcp-proxy', ops: '9101', env: privileged },
-  { name: 'boot-http', ops: '9102', env: { DATA_DIR: process.env['DATA_DIR'] ?? join(root, 'examples/data'), DATA_DIR_SYNC: process.env['DATA_DIR_SYNC'] ?? 'true' } },
+  {
+    name: 'boot-http',
+    ops: '9102',
+    env: {
+      DATA_DIR: process.env['DATA_DIR'] ?? join(root, 'examples/data'),
+      DATA_DIR_SYNC: process.env['DATA_DIR_SYNC'] ?? 'true',
+    },
+  },
   { name: 'omni-bridge', ops: '9103', env: {} },
   { name: 'power', ops: '9104', env: {} },
 ];
@@ -144,7 +161,9 @@ services.forEach((s, i) => {
     if (ready.size === services.length) {
       say('all four services are ready:');
       say(`  boot-http   http://${advertise}:${httpPort}/boot.ipxe   (scripts, /assets, /ipxe-bin, /factory)`);
-      say(`  dhcp-proxy  ProxyDHCP ${isRoot ? '67 + 4011' : '10067 + 14011'}/udp, TFTP ${isRoot ? 69 : 10069}/udp, advertising ${advertise}`);
+      say(
+        `  dhcp-proxy  ProxyDHCP ${isRoot ? '67 + 4011' : '10067 + 14011'}/udp, TFTP ${isRoot ? 69 : 10069}/udp, advertising ${advertise}`,
+      );
       say(`  ops         /metrics /healthz /readyz on ports ${services.map((x) => `${x.name} ${x.ops}`).join(', ')}`);
       say(`  trace:      NATS_URL=${natsUrl} npx metalbus events`);
       say('Ctrl-C stops everything.');

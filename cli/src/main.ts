@@ -17,7 +17,7 @@ function help(): string {
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'metalbus <command> --help shows a command\'s usage.',
+    "metalbus <command> --help shows a command's usage.",
   ].join('\n');
 }
 
@@ -67,7 +67,10 @@ export async function runCli(argv: string[], io: { out(l: string): void; err(l: 
   try {
     return await command.run(rest, ctx);
   } catch (err) {
-    if (err instanceof UsageError || (err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      err instanceof UsageError ||
+      (err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       io.err(`metalbus ${command.name}: ${err.message}\nusage: ${command.usage}`);
       return 2;
     }

@@ -30,10 +30,13 @@ async function metalbus(...args: string[]): Promise<{ code: number; stdout: stri
 
 beforeAll(async () => {
   nats = await startNats();
-  bus = await connectBus({ NATS_URL: nats.url, ...(nats.namespace && { NATS_NAMESPACE: nats.namespace }) }, {
-    name: 'cli-test',
-    logger: createLogger({ service: 'cli-test', level: 'silent' }),
-  });
+  bus = await connectBus(
+    { NATS_URL: nats.url, ...(nats.namespace && { NATS_NAMESPACE: nats.namespace }) },
+    {
+      name: 'cli-test',
+      logger: createLogger({ service: 'cli-test', level: 'silent' }),
+    },
+  );
   await provision(bus);
 });
 
@@ -53,7 +56,9 @@ describe('metalbus CLI', () => {
       '',
     ]);
     const list = await metalbus('kv', 'groups');
-    expect(list.stdout).toBe('default  {"id":"default","name":"Every machine boots Talos and registers with Omni","profile":"talos","selector":{},"metadata":{}}\n');
+    expect(list.stdout).toBe(
+      'default  {"id":"default","name":"Every machine boots Talos and registers with Omni","profile":"talos","selector":{},"metadata":{}}\n',
+    );
     const one = await metalbus('kv', 'profiles', 'talos', '--json');
     expect(JSON.parse(one.stdout)).toMatchObject({ id: 'talos', boot: { kernel: '/assets/talos/v1.9.0/vmlinuz' } });
   });
@@ -66,7 +71,10 @@ describe('metalbus CLI', () => {
     expect(lines.code).toBe(0);
     expect(lines.stdout).toBe(`${at}  power.changed      ${ID}  previous=off state=on source=poll\n`);
     const json = await metalbus('events', '--since', '5m', '--no-follow', '--json');
-    const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; machineId: string });
+    const events = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; machineId: string });
     expect(events.map((e) => [e.kind, e.machineId])).toEqual([
       ['power.changed', ID],
       ['lifecycle', 'mac-525400000001'],
@@ -74,12 +82,21 @@ describe('metalbus CLI', () => {
   });
 
   it('follows live events until Ctrl-C', async () => {
-    const follower = spawnService(process.execPath, ['cli/bin/metalbus.js', 'events', '--machine', ID], nats.env, { cwd: root });
+    const follower = spawnService(process.execPath, ['cli/bin/metalbus.js', 'events', '--machine', ID], nats.env, {
+      cwd: root,
+    });
     try {
       // The follower starts at new messages; publish until it has attached and printed one.
       const line = await waitFor(
         async () => {
-          await bus.publish('power.changed', { schema: 1, machineId: ID, at: new Date().toISOString(), state: 'off', previous: 'on', source: 'command' });
+          await bus.publish('power.changed', {
+            schema: 1,
+            machineId: ID,
+            at: new Date().toISOString(),
+            state: 'off',
+            previous: 'on',
+            source: 'command',
+          });
           return follower.lines.find((l) => / power\.changed /.test(l));
         },
         { timeoutMs: 15_000, intervalMs: 300 },
@@ -92,9 +109,18 @@ describe('metalbus CLI', () => {
   });
 
   it('answers usage errors with exit code 2 and the usage line', async () => {
-    expect(await metalbus('kv', 'nope')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown bucket nope') });
-    expect(await metalbus('events', '--since', 'yesterday')).toMatchObject({ code: 2, stderr: expect.stringContaining('usage: metalbus events') });
-    expect(await metalbus('frobnicate')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command frobnicate') });
+    expect(await metalbus('kv', 'nope')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown bucket nope'),
+    });
+    expect(await metalbus('events', '--since', 'yesterday')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('usage: metalbus events'),
+    });
+    expect(await metalbus('frobnicate')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown command frobnicate'),
+    });
     const help = await metalbus('--help');
     expect(help.code).toBe(0);
     for (const c of ['events', 'kv', 'load', 'power', 'bmc']) expect(help.stdout).toContain(`  ${c}`);

@@ -10,7 +10,16 @@ it('the README configuration table matches the services\u2019 config schemas (np
 });
 
 it('the README documents every variable a service reads', () => {
-  for (const variable of ['NATS_URL', 'ADVERTISE_ADDRESS', 'DHCP_MODE', 'TFTP_PORT', 'ASSETS_DIR', 'FACTORY_URL', 'BMC_SEAL_KEY', 'OMNI_ENDPOINT']) {
+  for (const variable of [
+    'NATS_URL',
+    'ADVERTISE_ADDRESS',
+    'DHCP_MODE',
+    'TFTP_PORT',
+    'ASSETS_DIR',
+    'FACTORY_URL',
+    'BMC_SEAL_KEY',
+    'OMNI_ENDPOINT',
+  ]) {
     expect(readme).toContain(`| \`${variable}\` |`);
   }
 });

@@ -36,7 +36,9 @@ async function serviceEnv(name: string): Promise<Record<string, string>> {
 describe.each(['dhcp-proxy', 'boot-http', 'omni-bridge', 'power'])('%s', (name) => {
   it('starts, reports ready on /readyz, and exits 0 on SIGTERM within 5 s', async () => {
     const env = await serviceEnv(name);
-    const proc = spawnService(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], env, { cwd: root });
+    const proc = spawnService(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], env, {
+      cwd: root,
+    });
     try {
       const line = await proc.waitForLine(new RegExp(`"msg":"${name} ready"`), 20_000);
       const ready = JSON.parse(line.input as string) as { listening: Record<string, string> };
@@ -58,8 +60,15 @@ describe.each(['dhcp-proxy', 'boot-http', 'omni-bridge', 'power'])('%s', (name) 
 });
 
 it('a bad variable stops a service with one line naming it', async () => {
-  const proc = spawnService(process.execPath, ['--import', 'tsx', 'services/boot-http/src/main.ts'], { ...nats.env, OPS_PORT: 'eighty' }, { cwd: root });
+  const proc = spawnService(
+    process.execPath,
+    ['--import', 'tsx', 'services/boot-http/src/main.ts'],
+    { ...nats.env, OPS_PORT: 'eighty' },
+    { cwd: root },
+  );
   const exit = await proc.exited;
   expect(exit.code).toBe(2);
-  expect(proc.lines).toEqual(['boot-http: invalid configuration: OPS_PORT is "eighty", expected a port number 0-65535']);
+  expect(proc.lines).toEqual([
+    'boot-http: invalid configuration: OPS_PORT is "eighty", expected a port number 0-65535',
+  ]);
 });

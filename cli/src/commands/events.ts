@@ -21,7 +21,8 @@ export const eventsCommand: Command = {
       strict: true,
     });
     const machine = values.machine === undefined ? undefined : (canonicalUuid(values.machine) ?? values.machine);
-    if (machine !== undefined && !isMachineId(machine)) throw new UsageError(`--machine: not a machine id: ${values.machine}`);
+    if (machine !== undefined && !isMachineId(machine))
+      throw new UsageError(`--machine: not a machine id: ${values.machine}`);
     const since = values.since === undefined ? undefined : parseSince(values.since, new Date());
     if (since === null) throw new UsageError(`--since: expected 10m, 2h, 1d or an ISO time, got ${values.since}`);
     const follow = !values['no-follow'];
@@ -48,7 +49,11 @@ export const eventsCommand: Command = {
       if (decoded === null || !decoded.ok) {
         ctx.err(`skipped ${m.subject}: ${decoded === null ? 'outside namespace' : decoded.error.message}`);
       } else if (machine === undefined || decoded.event.machineId === machine) {
-        ctx.out(values.json ? JSON.stringify({ kind: decoded.kind, subject: m.subject, ...decoded.event }) : formatEvent(decoded));
+        ctx.out(
+          values.json
+            ? JSON.stringify({ kind: decoded.kind, subject: m.subject, ...decoded.event })
+            : formatEvent(decoded),
+        );
       }
       if (!follow && seen >= pending) break;
     }

@@ -30,7 +30,9 @@ export function createKvWriter(core: Pick<BusCore, 'kvm' | 'names'>): KvWriter {
     },
     get: async (bucket, key) => {
       const entry = await (await open(bucket)).get(key);
-      return entry === null || entry.operation !== 'PUT' ? undefined : (JSON.parse(decoder.decode(entry.value)) as unknown);
+      return entry === null || entry.operation !== 'PUT'
+        ? undefined
+        : (JSON.parse(decoder.decode(entry.value)) as unknown);
     },
     delete: async (bucket, key) => {
       await (await open(bucket)).delete(key);

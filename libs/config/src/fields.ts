@@ -27,7 +27,10 @@ export function bool(defaultValue: boolean) {
 }
 
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T, defaultValue: T[number]) {
-  return z.enum(values).meta({ expected: `one of ${values.join(', ')}` }).default(defaultValue);
+  return z
+    .enum(values)
+    .meta({ expected: `one of ${values.join(', ')}` })
+    .default(defaultValue);
 }
 
 export function url(protocols: readonly string[] = ['http:', 'https:']) {

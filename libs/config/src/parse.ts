@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export type ConfigShape = Record<string, z.ZodType>;
 export type ConfigSchema<S extends ConfigShape = ConfigShape> = z.ZodObject<S>;
@@ -15,7 +15,10 @@ export class ConfigError extends Error {
     super(
       `${service}: invalid configuration: ` +
         issues
-          .map((i) => `${i.variable} ${i.received === null ? 'is missing' : `is ${JSON.stringify(redactIfSecret(i.variable, i.received))}`}, expected ${i.expected}`)
+          .map(
+            (i) =>
+              `${i.variable} ${i.received === null ? 'is missing' : `is ${JSON.stringify(redactIfSecret(i.variable, i.received))}`}, expected ${i.expected}`,
+          )
           .join('; '),
     );
     this.issues = issues;
@@ -46,7 +49,11 @@ export function parseConfig<S extends ConfigShape>(
   if (result.success) return { ok: true, config: Object.freeze(result.data) };
   const issues = result.error.issues.map((issue) => {
     const variable = String(issue.path[0] ?? '(config)');
-    return { variable, expected: describeExpected(schema.shape[variable], issue.message), received: input[variable] ?? null };
+    return {
+      variable,
+      expected: describeExpected(schema.shape[variable], issue.message),
+      received: input[variable] ?? null,
+    };
   });
   return { ok: false, error: new ConfigError(service, dedupe(issues)) };
 }

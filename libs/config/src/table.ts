@@ -64,7 +64,8 @@ export function renderHelp(service: string, schema: ConfigSchema): string {
   const rows = configRows(schema);
   const width = Math.max(...rows.map((r) => r.variable.length));
   const lines = rows.map(
-    (r) => `  ${r.variable.padEnd(width)}  ${r.description}${r.default ? ` [default: ${r.default}]` : ''} (${r.expected})`,
+    (r) =>
+      `  ${r.variable.padEnd(width)}  ${r.description}${r.default ? ` [default: ${r.default}]` : ''} (${r.expected})`,
   );
   return `${service}: configured by environment variables\n${lines.join('\n')}\n`;
 }
@@ -74,6 +75,9 @@ export function renderMarkdownTable(rows: readonly ConfigRow[]): string {
   return [
     '| variable | default | accepts | meaning |',
     '|---|---|---|---|',
-    ...rows.map((r) => `| \`${r.variable}\` | ${r.default ? `\`${esc(r.default)}\`` : ''} | ${esc(r.expected)} | ${esc(r.description)} |`),
+    ...rows.map(
+      (r) =>
+        `| \`${r.variable}\` | ${r.default ? `\`${esc(r.default)}\`` : ''} | ${esc(r.expected)} | ${esc(r.description)} |`,
+    ),
   ].join('\n');
 }

@@ -30,7 +30,12 @@ describe('parseConfig', () => {
     });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.error.issues.map((i) => i.variable)).toEqual(['HTTP_PORT', 'DHCP_MODE', 'OVERRIDES', 'NATS_PASSWORD']);
+    expect(result.error.issues.map((i) => i.variable)).toEqual([
+      'HTTP_PORT',
+      'DHCP_MODE',
+      'OVERRIDES',
+      'NATS_PASSWORD',
+    ]);
     expect(result.error.message).not.toContain('\n');
     expect(result.error.message).toContain('HTTP_PORT is "70000", expected a port number 0-65535');
     expect(result.error.message).toContain('DHCP_MODE is "sometimes", expected one of both, 4011-only, off');
@@ -44,7 +49,10 @@ describe('parseConfig', () => {
     const required = z.object({ OMNI_ENDPOINT: url() });
     const result = parseConfig('omni-bridge', required, {});
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error.message).toBe('omni-bridge: invalid configuration: OMNI_ENDPOINT is missing, expected a URL (http, https)');
+    if (!result.ok)
+      expect(result.error.message).toBe(
+        'omni-bridge: invalid configuration: OMNI_ENDPOINT is missing, expected a URL (http, https)',
+      );
   });
 });
 

@@ -31,7 +31,14 @@ export function decodeEvent(subject: string, data: Uint8Array): DecodeResult {
   try {
     json = JSON.parse(decoder.decode(data));
   } catch (cause) {
-    return { ok: false, error: new EventValidationError(`invalid ${parsedSubject.kind} event`, [{ code: 'custom', path: [], message: 'body is not UTF-8 JSON', input: undefined }], { cause }) };
+    return {
+      ok: false,
+      error: new EventValidationError(
+        `invalid ${parsedSubject.kind} event`,
+        [{ code: 'custom', path: [], message: 'body is not UTF-8 JSON', input: undefined }],
+        { cause },
+      ),
+    };
   }
   const result = EVENT_SCHEMAS[parsedSubject.kind].safeParse(json);
   if (!result.success) {
@@ -41,7 +48,12 @@ export function decodeEvent(subject: string, data: Uint8Array): DecodeResult {
     return {
       ok: false,
       error: new EventValidationError(`invalid ${parsedSubject.kind} event`, [
-        { code: 'custom', path: ['machineId'], message: `does not match the subject's id ${parsedSubject.machineId}`, input: result.data.machineId },
+        {
+          code: 'custom',
+          path: ['machineId'],
+          message: `does not match the subject's id ${parsedSubject.machineId}`,
+          input: result.data.machineId,
+        },
       ]),
     };
   }

@@ -2,16 +2,14 @@ import { z } from 'zod';
 import { isMachineId, normalizeMac } from './identity.js';
 
 export const machineIdSchema = z.string().refine(isMachineId, 'must be a canonical UUID or mac-<12 hex>');
-export const macSchema = z
-  .string()
-  .transform((s, ctx) => {
-    const mac = normalizeMac(s);
-    if (mac === null) {
-      ctx.addIssue({ code: 'custom', message: 'must be a MAC address' });
-      return z.NEVER;
-    }
-    return mac;
-  });
+export const macSchema = z.string().transform((s, ctx) => {
+  const mac = normalizeMac(s);
+  if (mac === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be a MAC address' });
+    return z.NEVER;
+  }
+  return mac;
+});
 export const timestampSchema = z.iso.datetime({ offset: true });
 export const archSchema = z.enum(['amd64', 'arm64']);
 export const firmwareSchema = z.enum(['bios', 'uefi', 'uefi-http', 'uboot', 'ipxe']);

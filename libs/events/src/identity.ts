@@ -10,7 +10,11 @@ const FF_UUID = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
 
 /** Canonical lower-case UUID text, or null when `text` is not a UUID (with or without dashes or braces). */
 export function canonicalUuid(text: string): string | null {
-  const hex = text.trim().toLowerCase().replace(/^\{|\}$/g, '').replace(/-/g, '');
+  const hex = text
+    .trim()
+    .toLowerCase()
+    .replace(/^\{|\}$/g, '')
+    .replace(/-/g, '');
   if (!/^[0-9a-f]{32}$/.test(hex)) return null;
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -41,7 +41,11 @@ export const bootIntentSchema = z.object({
   /** The user's extra kernel args (Omni's `extra_kernel_args`, already split on whitespace). */
   extraKernelArgs: z.array(z.string()).default([]),
   /** A schematic id omni-bridge already created; boot-http creates one from the fields above when null. */
-  schematicId: z.string().regex(/^[0-9a-f]{64}$/).nullable().default(null),
+  schematicId: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable()
+    .default(null),
   secureBoot: z.boolean().default(false),
   cordoned: z.boolean().default(false),
   rejected: z.boolean().default(false),
@@ -110,7 +114,10 @@ export const bmcRecordSchema = z.object({
   /** Redfish system to drive when the BMC has several; defaults to the machine's UUID. */
   systemId: z.string().nullable().default(null),
   /** IPMI cipher suite (3 or 17); null = negotiate. */
-  cipherSuite: z.union([z.literal(3), z.literal(17)]).nullable().default(null),
+  cipherSuite: z
+    .union([z.literal(3), z.literal(17)])
+    .nullable()
+    .default(null),
   updatedAt: timestampSchema,
 });
 export type BmcRecord = z.infer<typeof bmcRecordSchema>;

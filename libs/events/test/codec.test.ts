@@ -90,7 +90,14 @@ describe('encode/decode', () => {
       const result = decodeEvent(subject, data);
       expect(result.ok).toBe(false);
     }
-    const mismatched = encodeEvent('power.changed', { schema: 1, machineId: id, at, state: 'on', previous: 'off', source: 'poll' });
+    const mismatched = encodeEvent('power.changed', {
+      schema: 1,
+      machineId: id,
+      at,
+      state: 'on',
+      previous: 'off',
+      source: 'poll',
+    });
     const other = `machine.power.changed.mac-525400123456`;
     const result = decodeEvent(other, mismatched.data);
     expect(result.ok).toBe(false);

@@ -13,8 +13,7 @@ export function serviceConfigSchema<S extends ConfigShape>(own: ConfigSchema<S>,
 }
 
 export type ConfigOutcome<T> =
-  | { action: 'run'; config: T }
-  | { action: 'exit'; code: number; stream: 'stdout' | 'stderr'; text: string };
+  { action: 'run'; config: T } | { action: 'exit'; code: number; stream: 'stdout' | 'stderr'; text: string };
 
 /**
  * What main.ts should do with its arguments and environment: print help, stop on a bad variable (one line

@@ -70,7 +70,8 @@ export async function createBootHttpApp(opts: {
     state,
     settings: scriptSettingsFromConfig(config),
     factory: factory.schematics,
-    readCmdline: async (arch: Arch) => (await readFile(join(config.ASSETS_DIR, `cmdline-metal-${arch}`), 'utf8')).trim(),
+    readCmdline: async (arch: Arch) =>
+      (await readFile(join(config.ASSETS_DIR, `cmdline-metal-${arch}`), 'utf8')).trim(),
     publish: (kind, event) => {
       machines.remember(event.remoteAddress ?? null, event.machineId);
       bus.tryPublish(kind, event);

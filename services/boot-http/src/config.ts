@@ -8,8 +8,12 @@ import { scriptConfigShape } from './scripts/index.js';
 export const bootHttpConfigSchema = serviceConfigSchema(
   z.object({
     HTTP_ADDRESS: text().default('0.0.0.0').describe('Address the HTTP listener binds to.'),
-    HTTP_PORT: port(8080).describe('TCP port of the boot HTTP listener (scripts, assets, iPXE binaries, factory cache).'),
-    REPLICA_NAME: text().optional().describe('Name of this replica in boot.script/boot.asset events. Default: the host name.'),
+    HTTP_PORT: port(8080).describe(
+      'TCP port of the boot HTTP listener (scripts, assets, iPXE binaries, factory cache).',
+    ),
+    REPLICA_NAME: text()
+      .optional()
+      .describe('Name of this replica in boot.script/boot.asset events. Default: the host name.'),
     DATA_DIR_SYNC: bool(false).describe(
       'At start, load DATA_DIR (profiles/, groups/, generic/) into the KV buckets, pruning keys no file provides.',
     ),

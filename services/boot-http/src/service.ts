@@ -21,7 +21,9 @@ export async function createBootHttp(ctx: ServiceContext<BootHttpConfig>): Promi
   const bound = boot.app.server.address();
   const port = typeof bound === 'object' && bound !== null ? bound.port : config.HTTP_PORT;
   return {
-    listening: { http: `http://${config.HTTP_ADDRESS.includes(':') ? `[${config.HTTP_ADDRESS}]` : config.HTTP_ADDRESS}:${port}` },
+    listening: {
+      http: `http://${config.HTTP_ADDRESS.includes(':') ? `[${config.HTTP_ADDRESS}]` : config.HTTP_ADDRESS}:${port}`,
+    },
     views: boot.views,
     stop: () => boot.close(),
   };

@@ -18,7 +18,14 @@ let writerBus: Bus;
 const replicas: { bus: Bus; boot: BootHttpApp; url: string }[] = [];
 
 function profile(version: string) {
-  return { id: 'talos', boot: { kernel: `/assets/talos/${version}/vmlinuz`, initrd: [`/assets/talos/${version}/initramfs.xz`], args: ['talos.platform=metal'] } };
+  return {
+    id: 'talos',
+    boot: {
+      kernel: `/assets/talos/${version}/vmlinuz`,
+      initrd: [`/assets/talos/${version}/initramfs.xz`],
+      args: ['talos.platform=metal'],
+    },
+  };
 }
 
 beforeAll(async () => {
@@ -53,7 +60,8 @@ afterAll(async () => {
   await dir?.cleanup();
 });
 
-const script = (url: string) => fetch(`${url}/ipxe?uuid=${UUID}&mac=${MAC}`).then(async (r) => `${r.status} ${await r.text()}`);
+const script = (url: string) =>
+  fetch(`${url}/ipxe?uuid=${UUID}&mac=${MAC}`).then(async (r) => `${r.status} ${await r.text()}`);
 
 describe('two replicas', () => {
   it('both see profile edits and boot intents from KV', async () => {
@@ -61,11 +69,17 @@ describe('two replicas', () => {
     await kv.put(BUCKETS.profiles, 'talos', profile('v1.9.0'));
     await kv.put(BUCKETS.groups, 'default', { id: 'default', profile: 'talos' });
     for (const r of replicas) {
-      await waitFor(async () => (await script(r.url)).includes('/assets/talos/v1.9.0/vmlinuz'), { timeoutMs: 5_000, what: `${r.url} profile` });
+      await waitFor(async () => (await script(r.url)).includes('/assets/talos/v1.9.0/vmlinuz'), {
+        timeoutMs: 5_000,
+        what: `${r.url} profile`,
+      });
     }
     await kv.put(BUCKETS.profiles, 'talos', profile('v1.10.0'));
     for (const r of replicas) {
-      await waitFor(async () => (await script(r.url)).includes('/assets/talos/v1.10.0/vmlinuz'), { timeoutMs: 5_000, what: `${r.url} edit` });
+      await waitFor(async () => (await script(r.url)).includes('/assets/talos/v1.10.0/vmlinuz'), {
+        timeoutMs: 5_000,
+        what: `${r.url} edit`,
+      });
     }
     expect(await script(replicas[0]!.url)).toBe(
       [
@@ -78,12 +92,18 @@ describe('two replicas', () => {
     );
     await kv.put(BUCKETS.bootIntents, UUID, { machineId: UUID, mode: 'disk', updatedAt: new Date().toISOString() });
     for (const r of replicas) {
-      await waitFor(async () => (await script(r.url)) === '200 #!ipxe\nexit\n', { timeoutMs: 5_000, what: `${r.url} intent` });
+      await waitFor(async () => (await script(r.url)) === '200 #!ipxe\nexit\n', {
+        timeoutMs: 5_000,
+        what: `${r.url} intent`,
+      });
     }
     await kv.delete(BUCKETS.bootIntents, UUID);
     await kv.delete(BUCKETS.groups, 'default');
     for (const r of replicas) {
-      await waitFor(async () => (await script(r.url)).startsWith('404 '), { timeoutMs: 5_000, what: `${r.url} no profile` });
+      await waitFor(async () => (await script(r.url)).startsWith('404 '), {
+        timeoutMs: 5_000,
+        what: `${r.url} no profile`,
+      });
     }
   });
 
@@ -95,7 +115,13 @@ describe('two replicas', () => {
       const decoded = decodeEvent(writerBus.names.local(m.subject)!, m.data);
       expect(decoded.ok).toBe(true);
       if (decoded.ok && decoded.kind === 'boot.script') {
-        expect(decoded.event).toMatchObject({ machineId: UUID, replica: 'replica-b', mac: MAC, status: 404, mode: 'none' });
+        expect(decoded.event).toMatchObject({
+          machineId: UUID,
+          replica: 'replica-b',
+          mac: MAC,
+          status: 404,
+          mode: 'none',
+        });
       }
       break;
     }

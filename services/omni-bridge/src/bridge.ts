@@ -9,7 +9,11 @@ export async function createOmniBridge(ctx: ServiceContext<OmniBridgeConfig>): P
   const { config, logger } = ctx;
   if (config.OMNI_ENDPOINT === undefined) {
     logger.info('OMNI_ENDPOINT is not set: profile mode, nothing to bridge (machines follow their profiles)');
-    return { listening: {}, readiness: () => [{ name: 'omni', ok: true, detail: 'profile mode' }], stop: async () => {} };
+    return {
+      listening: {},
+      readiness: () => [{ name: 'omni', ok: true, detail: 'profile mode' }],
+      stop: async () => {},
+    };
   }
   if (config.OMNI_SERVICE_ACCOUNT_KEY === undefined) {
     // Reported as not ready rather than crashing: the rest of the stack keeps working in profile mode.

@@ -25,7 +25,14 @@ export interface PowerDriver {
 
 export type DriverKind = 'ipmi' | 'redfish' | 'api';
 
-export const BMC_ERROR_CODES = ['auth-failed', 'unreachable', 'unsupported', 'bmc-busy', 'timeout', 'protocol'] as const;
+export const BMC_ERROR_CODES = [
+  'auth-failed',
+  'unreachable',
+  'unsupported',
+  'bmc-busy',
+  'timeout',
+  'protocol',
+] as const;
 export type BmcErrorCode = (typeof BMC_ERROR_CODES)[number];
 
 /** Transient errors are retried by the consumer with back-off; the rest fail the command at once. */
