@@ -7,7 +7,14 @@ import { createAttribution } from './attribution.js';
 import type { DhcpProxyConfig } from './config.js';
 import { createDhcpServer, dhcpSettingsFromConfig } from './dhcp/index.js';
 import { createDiscovery } from './discovery.js';
-import { createTftpServer, loadBootFiles, toTftpOptions, type TransferCompleted } from './tftp/index.js';
+import {
+  createBootFiles,
+  createTftpServer,
+  loadBootFiles,
+  toTftpOptions,
+  type BootFiles,
+  type TransferCompleted,
+} from './tftp/index.js';
 
 /** dhcp-proxy: ProxyDHCP on 67/4011 and TFTP for the first-stage iPXE binaries; events after every reply. */
 export async function createDhcpProxy(ctx: ServiceContext<DhcpProxyConfig>): Promise<ServiceHandle> {
@@ -86,7 +93,13 @@ export async function createDhcpProxy(ctx: ServiceContext<DhcpProxyConfig>): Pro
         });
       });
     };
-    tftp = createTftpServer({ ...tftpOptions, files, registry, logger, onTransferComplete: published });
+    tftp = createTftpServer({
+      ...tftpOptions,
+      files: withArm64Aliases(files),
+      registry,
+      logger,
+      onTransferComplete: published,
+    });
     const bound = await tftp.start();
     listening['tftp'] = `udp://${bound.address}:${bound.port}`;
   }
@@ -99,4 +112,24 @@ export async function createDhcpProxy(ctx: ServiceContext<DhcpProxyConfig>): Pro
       await machines.stop();
     },
   };
+}
+
+/**
+ * The arm64 builds live in IPXE_DIR/arm64/; DHCP hands arm64 firmware the distinct names `ipxe-arm64.efi` and
+ * `snponly-arm64.efi` (DHCP_BOOTFILE_ARM64), so those names are served from the subfolder too.
+ */
+function withArm64Aliases(files: BootFiles): BootFiles {
+  const entries: (readonly [string, Buffer])[] = [];
+  for (const name of files.names()) {
+    const file = files.get(name);
+    if (file !== undefined) entries.push([name, file.data]);
+  }
+  for (const [alias, target] of [
+    ['ipxe-arm64.efi', 'arm64/ipxe.efi'],
+    ['snponly-arm64.efi', 'arm64/snponly.efi'],
+  ] as const) {
+    const file = files.get(target);
+    if (file !== undefined && files.get(alias) === undefined) entries.push([alias, file.data]);
+  }
+  return createBootFiles(entries);
 }

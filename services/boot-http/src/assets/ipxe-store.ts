@@ -5,6 +5,11 @@ import { join } from 'node:path';
 export type IpxeArch = 'amd64' | 'arm64';
 
 /** Which files each architecture may serve: small binaries, held in memory (a few hundred KiB each). */
+const ARM64_ALIASES: Readonly<Record<string, string>> = {
+  'ipxe.efi': 'ipxe-arm64.efi',
+  'snponly.efi': 'snponly-arm64.efi',
+};
+
 export const IPXE_FILES: Readonly<Record<IpxeArch, readonly string[]>> = {
   amd64: ['ipxe.efi', 'snponly.efi', 'undionly.kpxe'],
   arm64: ['ipxe.efi', 'snponly.efi'],
@@ -48,13 +53,18 @@ export async function loadIpxeBinaries(dirs: Partial<Record<IpxeArch, string>>):
         }
         const body = await readFile(path);
         const digest = createHash('sha256').update(body).digest('hex');
-        binaries.set(ipxeKey(arch, name), {
+        const binary = {
           arch,
           name,
           body,
           etag: `"${digest.slice(0, 32)}"`,
           lastModifiedSec: Math.floor(st.mtimeMs / 1000),
-        });
+        };
+        binaries.set(ipxeKey(arch, name), binary);
+        // dhcp-proxy names arm64 builds distinctly (`ipxe-arm64.efi`) so one TFTP namespace holds both arches;
+        // HTTP-boot clients are given the same name under /ipxe-bin/arm64/.
+        const alias = ARM64_ALIASES[name];
+        if (arch === 'arm64' && alias !== undefined) binaries.set(ipxeKey(arch, alias), { ...binary, name: alias });
       } catch {
         missing.push(path);
       }
