@@ -4,10 +4,24 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// The script endpoint of the real boot-http app (NATS, KV views, events), measured next to nginx's small file.
+const HTTP_APP = [
+  '--app',
+  'bench/http/boot-app.ts',
+  '--app-path',
+  '/ipxe?uuid=0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f&mac=52-54-00-12-34-56&arch=x86_64',
+  '--app-path',
+  '/boot.ipxe',
+];
+
 const BENCHES = {
-  dhcp: { peer: 'dnsmasq (proxy mode), perfdhcp load', args: [] as string[], quick: ['--quick'] },
+  dhcp: { peer: 'dnsmasq (proxy mode), perfdhcp load', args: [] as readonly string[], quick: ['--quick'] },
   tftp: { peer: 'tftpd-hpa, curl/busybox clients', args: [], quick: ['--concurrency', '50'] },
-  http: { peer: 'nginx (Debian), wrk/autocannon', args: [], quick: ['--quick'] },
+  http: {
+    peer: 'nginx (Debian), wrk/autocannon',
+    args: HTTP_APP,
+    quick: ['--quick', ...HTTP_APP],
+  },
   power: { peer: 'ipmitool against ipmi_sim', args: [], quick: ['--seconds', '2'] },
 } as const;
 type Name = keyof typeof BENCHES;
@@ -21,10 +35,14 @@ const names: Name[] = chosen.length > 0 ? chosen : (Object.keys(BENCHES) as Name
 function runOne(name: Name): Promise<{ code: number; output: string }> {
   const bench = BENCHES[name];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `bench/${name}.ts`, ...(quick ? bench.quick : bench.args)], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', `bench/${name}.ts`, ...(quick ? bench.quick : bench.args)],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
@@ -40,7 +58,9 @@ for (const name of names) {
   process.stdout.write(`\n## ${name} (peer: ${BENCHES[name].peer})\n\n`);
   const { code, output } = await runOne(name);
   if (code !== 0) failed++;
-  sections.push(`## ${name} — against ${BENCHES[name].peer}\n\n${code === 0 ? '' : `(exit code ${code})\n\n`}${output.trim()}\n`);
+  sections.push(
+    `## ${name} — against ${BENCHES[name].peer}\n\n${code === 0 ? '' : `(exit code ${code})\n\n`}${output.trim()}\n`,
+  );
 }
 
 if (chosen.length === 0) {
