@@ -15,7 +15,11 @@ const HTTP_APP = [
 ];
 
 const BENCHES = {
-  dhcp: { peer: 'dnsmasq (proxy mode), perfdhcp load', args: [] as readonly string[], quick: ['--quick'] },
+  dhcp: {
+    peer: 'dnsmasq (proxy mode), perfdhcp load',
+    args: ['--fuzz', '1000000'] as readonly string[],
+    quick: ['--quick'],
+  },
   tftp: { peer: 'tftpd-hpa, curl/busybox clients', args: [], quick: ['--concurrency', '50'] },
   http: {
     peer: 'nginx (Debian), wrk/autocannon',
