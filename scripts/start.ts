@@ -37,12 +37,32 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO ', 40: 'WARN ', 50: 'ERROR', 60: 'FATAL' };
+const OMIT = new Set(['level', 'time', 'msg', 'service', 'pid', 'hostname']);
+
+/** On a terminal, pino's JSON lines become `12:00:01 INFO  message key=value`; piped output stays JSON. */
+function readable(line: string): string {
+  if (!process.stdout.isTTY || !line.startsWith('{')) return line;
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    const time = new Date(Number(entry['time'])).toISOString().slice(11, 19);
+    const rest = Object.entries(entry)
+      .filter(([k]) => !OMIT.has(k))
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    return `${time} ${LEVELS[Number(entry['level'])] ?? entry['level']} ${String(entry['msg'] ?? '')}${rest ? `  ${rest}` : ''}`;
+  } catch {
+    return line;
+  }
+}
+
 function run(name: string, cmd: string, args: string[], env: Record<string, string>, index: number): ChildProcess {
   const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const color = process.stdout.isTTY ? (colors[index % colors.length] as string) : '';
   const prefix = `${color}${name.padEnd(11)}${reset}| `;
   for (const stream of [child.stdout, child.stderr]) {
-    if (stream) createInterface({ input: stream }).on('line', (line) => process.stdout.write(prefix + line + '\n'));
+    if (stream)
+      createInterface({ input: stream }).on('line', (line) => process.stdout.write(prefix + readable(line) + '\n'));
   }
   child.on('exit', (code, signal) => {
     if (!stopping) {
