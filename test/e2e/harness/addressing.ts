@@ -10,12 +10,16 @@ export type RunSubnet = {
   readonly netmask: string;
   /** `.1`, on the bridge: where the stack under test listens. */
   readonly server: string;
+  /** `.2`: the site DHCP server when it runs as its own host on the segment (netns.ts `site`). */
+  readonly site: string;
   /** Addresses the site DHCP server hands out. */
   readonly pool: { readonly first: string; readonly last: string };
   /** Point-to-point /30 between the host and the namespace, outside the pool. */
   readonly uplink: { readonly host: string; readonly ns: string; readonly length: 30 };
   /** A ULA on the bridge so the namespace can send IPv6 router advertisements (iPXE waits ~13 s without one). */
   readonly server6: string;
+  /** The site DHCP server's ULA (it sends the router advertisements when it is its own host). */
+  readonly site6: string;
   readonly prefix6: string;
 };
 
@@ -33,9 +37,11 @@ export function subnetFor(second: number, third: number): RunSubnet {
     cidr: `${base}.0/24`,
     netmask: '255.255.255.0',
     server: `${base}.1`,
+    site: `${base}.2`,
     pool: { first: `${base}.100`, last: `${base}.199` },
     uplink: { host: `${base}.253`, ns: `${base}.254`, length: 30 },
     server6: `${hex6}::1`,
+    site6: `${hex6}::2`,
     prefix6: `${hex6}::/64`,
   };
 }

@@ -13,6 +13,9 @@ export const e2eConfigSchema = z.object({
   METALBUS_E2E_BOOT_TIMEOUT_S: positiveInt(90, 'seconds').describe(
     'How long one machine may take from QEMU start to printing its kernel command line',
   ),
+  METALBUS_E2E_CAPTURE: bool(false).describe(
+    'Capture DHCP/ProxyDHCP/TFTP on the bridge with tcpdump into metalbus/capture.pcap of each metalbus run',
+  ),
 });
 export type E2eConfig = Readonly<z.output<typeof e2eConfigSchema>>;
 

@@ -19,6 +19,7 @@ export type DnsmasqFiles = { leaseFile: string; logFile: string };
 
 /** The whole dnsmasq configuration for one segment. Pure: same inputs, same text. */
 export function dnsmasqConfig(
+  // `bridge`: the interface dnsmasq serves (the bridge, or the site host's eth0).
   segment: { bridge: string; subnet: RunSubnet },
   files: DnsmasqFiles,
   mode: SiteDhcpMode,
@@ -63,17 +64,22 @@ export function dnsmasqConfig(
   return `${lines.join('\n')}\n`;
 }
 
-/** Start dnsmasq inside `ns` on its bridge; resolves once it has bound its DHCP socket. */
+/**
+ * Start dnsmasq on the run's segment: inside `ns` on its bridge, or on the run's site host (netns.ts `site`) when
+ * there is one. Resolves once it has bound its DHCP socket.
+ */
 export async function startDnsmasq(ns: Netns, dir: string, mode: SiteDhcpMode, name = 'dnsmasq'): Promise<Child> {
   const files = { leaseFile: join(dir, `${name}.leases`), logFile: join(dir, `${name}.log`) };
   const confPath = join(dir, `${name}.conf`);
-  await writeFile(confPath, dnsmasqConfig(ns, files, mode));
+  const host =
+    ns.site === undefined ? { netns: ns.name, iface: ns.bridge } : { netns: ns.site.name, iface: ns.site.iface };
+  await writeFile(confPath, dnsmasqConfig({ bridge: host.iface, subnet: ns.subnet }, files, mode));
   // -k: stay in the foreground, so the PID we hold is dnsmasq's; -C: only our file, never /etc/dnsmasq.conf.
   const child = await startChild({
     name,
     argv: ['dnsmasq', '-k', '-C', confPath],
     logPath: join(dir, `${name}.stderr.log`),
-    netns: ns.name,
+    netns: host.netns,
   });
   try {
     // dnsmasq logs its DHCP range once the sockets are set up.

@@ -5,8 +5,12 @@ import { onEmergency } from './cleanup.js';
 import { E2eError, E2eErrorCode } from './errors.js';
 import { runCommand, runCommandSync } from './processes.js';
 
-/** Every namespace the harness creates is named `mbe2e-<pid of the test process>-<run id>`. */
+/** Every namespace the harness creates is named `mbe2e-<pid of the test process>-<run id>[-site]`. */
 export const NETNS_PREFIX = 'mbe2e-';
+const SITE_SUFFIX = '-site';
+const OUR_NAMESPACE = /^mbe2e-(\d+)-([0-9a-f]+)(?:-site)?$/;
+/** The host end of a run's uplink: `mbe<run id>u`. */
+const UPLINK_HOST_IF = /^mbe([0-9a-f]{6})u$/;
 
 export type Netns = {
   readonly name: string;
@@ -19,6 +23,8 @@ export type Netns = {
   readonly subnet: RunSubnet;
   /** Present when created with `uplink: true`: the host reaches `subnet.uplink.ns` through `hostIf`. */
   readonly uplink: { readonly hostIf: string; readonly nsIf: string } | undefined;
+  /** Present when created with `site: true`: the site host's namespace and its interface on the segment. */
+  readonly site: { readonly name: string; readonly iface: string } | undefined;
   /** Kill whatever still runs inside, delete the namespace (which deletes its links), wait until they are gone. */
   destroy(): Promise<void>;
 };
@@ -29,11 +35,21 @@ export type NetnsOptions = {
    * service inside (NATS) or the reverse. Off by default: the namespace then has no way out at all.
    */
   uplink?: boolean;
+  /**
+   * A second namespace, `<name>-site`, plugged into the bridge with a veth pair: another host on the segment at
+   * `subnet.site`, where the site's DHCP server runs. Then the DHCP server and the stack under test have
+   * different addresses (option 54), as when a router or another box gives out leases; it also gives the bridge
+   * carrier before QEMU opens its tap (see the README: dhcp-proxy needs that).
+   */
+  site?: boolean;
 };
 
 const BRIDGE = 'br0';
 const TAP = 'tap0';
 const NS_UPLINK = 'uplink0';
+/** The site host's end of its cable, and the bridge port at the other end. */
+const SITE_IF = 'eth0';
+const SITE_PORT = 'site0';
 
 export async function createNetns(opts: NetnsOptions = {}): Promise<Netns> {
   sweepStaleNamespaces();
@@ -41,21 +57,38 @@ export async function createNetns(opts: NetnsOptions = {}): Promise<Netns> {
   const name = `${NETNS_PREFIX}${process.pid}-${runId}`;
   const subnet = pickSubnet(takenSubnets());
   if (!subnet) throw new E2eError(E2eErrorCode.noFreeSubnet, 'no free /24 in 10.96.0.0/11 for an e2e namespace');
-  const hostIf = opts.uplink ? `mbe${runId}u` : undefined;
+  const hostIf = opts.uplink ? `mbe${runId}u` : undefined; // matches UPLINK_HOST_IF
+  const siteName = opts.site ? `${name}${SITE_SUFFIX}` : undefined;
+  const names = siteName === undefined ? [name] : [name, siteName];
 
-  await runCommand(['ip', 'netns', 'add', name]);
-  const unregister = onEmergency(`delete netns ${name}`, () => deleteNamespaceSync(name));
+  const unregister: (() => void)[] = [];
   const destroy = async (): Promise<void> => {
-    deleteNamespaceSync(name);
-    unregister();
-    await waitUntilGone(name, hostIf);
+    for (const n of [...names].reverse()) deleteNamespaceSync(n);
+    // The kernel frees a namespace only when nothing refers to it any more, and an orphaned TCP socket (boot-http
+    // closing a connection to a VM that is already gone, retrying its FIN for minutes) is such a reference: the
+    // uplink pair would live on with it. Deleting the host end takes both ends down at once.
+    if (hostIf !== undefined) runCommandSync(['ip', 'link', 'del', hostIf]);
+    for (const u of unregister) u();
+    await waitUntilGone(names, hostIf);
   };
+  for (const n of names) {
+    await runCommand(['ip', 'netns', 'add', n]).catch(async (error: unknown) => {
+      await destroy();
+      throw error;
+    });
+    unregister.push(
+      onEmergency(`delete netns ${n}`, () => {
+        deleteNamespaceSync(n);
+        if (n === name && hostIf !== undefined) runCommandSync(['ip', 'link', 'del', hostIf]);
+      }),
+    );
+  }
 
   try {
     const ip = (...args: string[]): Promise<string> => runCommand(['ip', '-n', name, ...args]);
     // DAD would hold addresses "tentative" for a second each time the bridge gains carrier (QEMU opening the tap),
-    // delaying the router advertisement iPXE waits for; nothing else can own them on a private segment. With it
-    // off, the bridge needs no port of its own to have carrier before QEMU starts (measured: no difference).
+    // delaying the router advertisement iPXE waits for; nothing else can own them on a private segment. (dnsmasq
+    // then needs no carrier before QEMU starts; dhcp-proxy does: see `site`.)
     await setIpv6(name, 'all', 'accept_dad', 0);
     await setIpv6(name, 'default', 'accept_dad', 0);
     await ip('link', 'set', 'lo', 'up');
@@ -65,6 +98,18 @@ export async function createNetns(opts: NetnsOptions = {}): Promise<Netns> {
     await ip('tuntap', 'add', 'dev', TAP, 'mode', 'tap');
     await ip('link', 'set', TAP, 'master', BRIDGE);
     for (const link of [BRIDGE, TAP]) await ip('link', 'set', link, 'up');
+    if (siteName !== undefined) {
+      const site = (...args: string[]): Promise<string> => runCommand(['ip', '-n', siteName, ...args]);
+      await setIpv6(siteName, 'all', 'accept_dad', 0);
+      await setIpv6(siteName, 'default', 'accept_dad', 0);
+      await ip('link', 'add', SITE_PORT, 'type', 'veth', 'peer', 'name', SITE_IF, 'netns', siteName);
+      await ip('link', 'set', SITE_PORT, 'master', BRIDGE);
+      await ip('link', 'set', SITE_PORT, 'up');
+      await site('link', 'set', 'lo', 'up');
+      await site('addr', 'add', `${subnet.site}/24`, 'dev', SITE_IF);
+      await site('addr', 'add', `${subnet.site6}/64`, 'dev', SITE_IF, 'nodad');
+      await site('link', 'set', SITE_IF, 'up');
+    }
     if (hostIf) {
       await runCommand(['ip', 'link', 'add', hostIf, 'type', 'veth', 'peer', 'name', NS_UPLINK, 'netns', name]);
       await runCommand(['ip', 'addr', 'add', `${subnet.uplink.host}/${subnet.uplink.length}`, 'dev', hostIf]);
@@ -78,7 +123,8 @@ export async function createNetns(opts: NetnsOptions = {}): Promise<Netns> {
   }
 
   const uplink = hostIf ? { hostIf, nsIf: NS_UPLINK } : undefined;
-  return { name, runId, bridge: BRIDGE, tap: TAP, subnet, uplink, destroy };
+  const site = siteName === undefined ? undefined : { name: siteName, iface: SITE_IF };
+  return { name, runId, bridge: BRIDGE, tap: TAP, subnet, uplink, site, destroy };
 }
 
 /** Set an IPv6 sysctl of the namespace (/proc/sys/net is per namespace, so it is written from inside). */
@@ -88,11 +134,8 @@ function setIpv6(ns: string, iface: string, key: string, value: number): Promise
 
 /** What is left of a run: namespaces and host links carrying its id. Empty after a clean teardown. */
 export function leftovers(runId: string): { namespaces: string[]; links: string[] } {
-  const namespaces = listNamespaces().filter((n) => n.endsWith(`-${runId}`));
-  const links = runCommandSync(['ip', '-o', 'link', 'show'])
-    .stdout.split('\n')
-    .map((line) => /^\d+:\s+([^:@\s]+)/.exec(line)?.[1])
-    .filter((link): link is string => link !== undefined && link.includes(runId));
+  const namespaces = listNamespaces().filter((n) => OUR_NAMESPACE.exec(n)?.[2] === runId);
+  const links = hostLinks().filter((link) => link.includes(runId));
   return { namespaces, links };
 }
 
@@ -103,12 +146,27 @@ export function leftovers(runId: string): { namespaces: string[]; links: string[
 export function sweepStaleNamespaces(): string[] {
   const swept: string[] = [];
   for (const ns of listNamespaces()) {
-    const owner = Number(/^mbe2e-(\d+)-[0-9a-f]+$/.exec(ns)?.[1]);
+    const owner = Number(OUR_NAMESPACE.exec(ns)?.[1]);
     if (!Number.isInteger(owner) || owner <= 0 || isAlive(owner)) continue;
     deleteNamespaceSync(ns);
     swept.push(ns);
   }
+  // Host ends of uplinks whose namespace is gone (see destroy(): an orphaned socket can keep the pair alive).
+  const runIds = new Set(listNamespaces().map((n) => OUR_NAMESPACE.exec(n)?.[2]));
+  for (const link of hostLinks()) {
+    const runId = UPLINK_HOST_IF.exec(link)?.[1];
+    if (runId === undefined || runIds.has(runId)) continue;
+    runCommandSync(['ip', 'link', 'del', link]);
+    swept.push(link);
+  }
   return swept;
+}
+
+function hostLinks(): string[] {
+  return runCommandSync(['ip', '-o', 'link', 'show'])
+    .stdout.split('\n')
+    .map((line) => /^\d+:\s+([^:@\s]+)/.exec(line)?.[1])
+    .filter((link): link is string => link !== undefined);
 }
 
 function listNamespaces(): string[] {
@@ -140,14 +198,18 @@ function deleteNamespaceSync(name: string): void {
   runCommandSync(['ip', 'netns', 'del', name]);
 }
 
-async function waitUntilGone(name: string, hostIf: string | undefined): Promise<void> {
+async function waitUntilGone(names: readonly string[], hostIf: string | undefined): Promise<void> {
   for (let i = 0; i < 50; i++) {
-    const nsGone = !listNamespaces().includes(name);
+    const left = listNamespaces();
+    const nsGone = names.every((n) => !left.includes(n));
     const linkGone = hostIf === undefined || !runCommandSync(['ip', 'link', 'show', hostIf]).ok;
     if (nsGone && linkGone) return;
     await sleep(100);
   }
-  throw new E2eError(E2eErrorCode.timeout, `netns ${name} (or its uplink ${hostIf ?? '-'}) still exists after delete`);
+  throw new E2eError(
+    E2eErrorCode.timeout,
+    `netns ${names.join(', ')} (or the uplink ${hostIf ?? '-'}) still exists after delete`,
+  );
 }
 
 function isAlive(pid: number): boolean {

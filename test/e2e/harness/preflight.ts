@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { findNatsServer } from '@metalbus/testing';
 import type { E2eConfig } from './config.js';
 import { runCommandSync } from './processes.js';
 import { FIRMWARE_PROFILES, type Firmware } from './qemu.js';
@@ -38,6 +39,22 @@ export function checkHost(config: E2eConfig): HostCheck {
 export function checkFirmware(firmware: Firmware, extraFiles: readonly string[] = []): HostCheck {
   const missing = [...FIRMWARE_PROFILES[firmware].files, ...extraFiles].filter((f) => !readable(f));
   return missing.length === 0 ? { ok: true } : { ok: false, reasons: missing.map((f) => `${f} is missing`) };
+}
+
+/** What the metalbus stack needs on top of checkHost: a NATS server, and tcpdump when capturing. */
+export function checkMetalbusStack(config: E2eConfig): HostCheck {
+  const reasons: string[] = [];
+  if (findNatsServer('') === null) reasons.push('nats-server is not installed (Debian package nats-server)');
+  if (config.METALBUS_E2E_CAPTURE && !runCommandSync(['tcpdump', '--version']).ok) {
+    reasons.push('METALBUS_E2E_CAPTURE is on but tcpdump is not installed (Debian package tcpdump)');
+  }
+  return reasons.length === 0 ? { ok: true } : { ok: false, reasons };
+}
+
+/** Every check's reasons together. */
+export function allOf(...checks: readonly HostCheck[]): HostCheck {
+  const reasons = checks.flatMap((c) => (c.ok ? [] : c.reasons));
+  return reasons.length === 0 ? { ok: true } : { ok: false, reasons };
 }
 
 /** Print why scenarios are skipped so that a skip can never pass for a success. Returns the message. */

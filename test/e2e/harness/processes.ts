@@ -29,6 +29,11 @@ export type StartChildOptions = {
   cwd?: string;
   /** Added to the test process's environment (services take their configuration from env variables). */
   env?: Readonly<Record<string, string>>;
+  /**
+   * Start from an empty environment (plus PATH) instead of the test process's: a service then sees only the
+   * configuration the scenario gives it, not a developer's NATS_URL/LOG_LEVEL or vitest's variables.
+   */
+  cleanEnv?: boolean;
 };
 
 /**
@@ -47,7 +52,7 @@ export async function startChild(opts: StartChildOptions): Promise<Child> {
   const proc = spawn(command ?? 'setpriv', args, {
     stdio: ['ignore', fd, fd],
     cwd: opts.cwd,
-    env: opts.env === undefined ? undefined : { ...process.env, ...opts.env },
+    env: childEnv(opts),
   });
   closeSync(fd);
   let info: ExitInfo | undefined;
@@ -84,6 +89,13 @@ export async function startChild(opts: StartChildOptions): Promise<Child> {
 
   return { name: opts.name, pid, logPath: opts.logPath, startedAt, exited, exitInfo: () => info, stop };
 }
+
+function childEnv(opts: StartChildOptions): NodeJS.ProcessEnv | undefined {
+  if (opts.cleanEnv) return { PATH: process.env['PATH'] ?? DEFAULT_PATH, ...opts.env };
+  return opts.env === undefined ? undefined : { ...process.env, ...opts.env };
+}
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 function signalPid(pid: number, signal: NodeJS.Signals): void {
   try {

@@ -20,28 +20,32 @@ export function guestKernelArgs(marker: string): string[] {
   return ['console=ttyS0', 'quiet', 'panic=-1', `${MARKER_ARG}=${marker}`];
 }
 
-export type PxeBootOptions<S extends Stack> = {
+export type StartMachineOptions<S extends Stack> = {
   startStack: StartStack<S>;
   firmware: Firmware;
   marker: string;
   assets: { kernelPath: string; initrdPath: string };
-  timeoutMs: number;
   machine?: { uuid: string; mac: string };
 };
 
-export type PxeBootResult<S extends Stack> = {
-  stack: S;
-  machine: Machine;
+export type PxeBootOptions<S extends Stack> = StartMachineOptions<S> & { timeoutMs: number };
+
+export type StartedMachine<S extends Stack> = { stack: S; machine: Machine };
+
+export type PxeBootResult<S extends Stack> = StartedMachine<S> & {
   report: GuestReport;
   /** Measured, for the README and the logs; tests never assert on them. */
   timings: { qemuStartToCmdlineMs: number; guestUptimeS: number | undefined };
 };
 
 /**
- * Start `startStack` on the run's segment, PXE-boot one machine and wait for the command line its kernel got.
- * Both are registered with the run, so `run.teardown()` stops them whatever happens here.
+ * Start `startStack` on the run's segment, then power on one network-booting machine. Both are registered with
+ * the run, so `run.teardown()` stops them whatever happens next.
  */
-export async function pxeBoot<S extends Stack>(run: E2eRun, opts: PxeBootOptions<S>): Promise<PxeBootResult<S>> {
+export async function startMachine<S extends Stack>(
+  run: E2eRun,
+  opts: StartMachineOptions<S>,
+): Promise<StartedMachine<S>> {
   const identity = opts.machine ?? E2E_MACHINE;
   const stack = await opts.startStack(run.ns, {
     runDir: run.dir,
@@ -52,7 +56,12 @@ export async function pxeBoot<S extends Stack>(run: E2eRun, opts: PxeBootOptions
 
   const machine = await startQemu(run.ns, { firmware: opts.firmware, ...identity }, run.dir);
   run.defer(`qemu ${opts.firmware}`, () => machine.qemu.stop());
+  return { stack, machine };
+}
 
+/** startMachine, then wait for the command line its kernel got. */
+export async function pxeBoot<S extends Stack>(run: E2eRun, opts: PxeBootOptions<S>): Promise<PxeBootResult<S>> {
+  const { stack, machine } = await startMachine(run, opts);
   const { report, seenAt } = await waitForGuestReport(machine.serialPath, machine.qemu, opts.timeoutMs);
   return {
     stack,

@@ -58,3 +58,29 @@ export async function waitForGuestReport(
   );
   return { report: value, seenAt };
 }
+
+// ANSI/VT100 sequences OVMF, SeaBIOS and iPXE write to the console: CSI (`ESC [ … letter`), charset selection
+// (`ESC ( B`), and two-character ones such as `ESC c` (reset).
+// eslint-disable-next-line no-control-regex -- escape sequences are exactly what is being removed
+const TERMINAL_ESCAPES = /\x1b(?:\[[0-?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[@-Z\\-_a-z])/g;
+// eslint-disable-next-line no-control-regex -- control characters left after the escapes (backspace, bell, …)
+const CONTROL_CHARS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+
+/**
+ * Complete serial-console lines as a person would read them: terminal escapes and control characters removed,
+ * and each part of a line that a terminal would have overwritten (after a carriage return, or after a run of
+ * blanking spaces) on a line of its own, blank parts dropped. A last line without its newline yet is left out: it may still grow. Pure.
+ */
+export function readableSerialLines(text: string): { lines: string[]; consumed: number } {
+  const end = text.lastIndexOf('\n');
+  if (end < 0) return { lines: [], consumed: 0 };
+  const lines = text
+    .slice(0, end)
+    .split('\n')
+    .flatMap((line) => line.replace(TERMINAL_ESCAPES, '').split('\r'))
+    // iPXE wipes a prompt by writing backspaces and spaces over it: what followed is a new line to a reader.
+    .flatMap((part) => part.replace(CONTROL_CHARS, '').split(/ {8,}/))
+    .map((part) => part.trimEnd())
+    .filter((part) => part.trim() !== '');
+  return { lines, consumed: end + 1 };
+}

@@ -7,8 +7,8 @@ import type { Firmware } from './qemu.js';
 //
 // - `selftest` (selftest-stack.ts): dnsmasq giving addresses and the boot file, plus a tiny node:http server.
 //   Proves the harness itself, with no metalbus code involved.
-// - `metalbus` (to be added): an address-only site DHCP server (dnsmasq.ts, mode `addresses`), NATS, dhcp-proxy
-//   and boot-http, each started inside the namespace with `startChild({ netns: ns.name, … })`.
+// - `metalbus` (metalbus-stack.ts): an address-only site DHCP server (dnsmasq.ts, mode `addresses`, on the run's
+//   site host), NATS, dhcp-proxy and boot-http, each started inside the namespace the way an operator starts it.
 // Adding one is one new file and one line in stacks.ts.
 
 /** What the machine must end up booting; the stack decides how to deliver it (script, profile, boot intent). */

@@ -7,9 +7,11 @@ describe('per-run addressing', () => {
       cidr: '10.101.7.0/24',
       netmask: '255.255.255.0',
       server: '10.101.7.1',
+      site: '10.101.7.2',
       pool: { first: '10.101.7.100', last: '10.101.7.199' },
       uplink: { host: '10.101.7.253', ns: '10.101.7.254', length: 30 },
       server6: 'fd6d:6265:65:7::1',
+      site6: 'fd6d:6265:65:7::2',
       prefix6: 'fd6d:6265:65:7::/64',
     });
   });

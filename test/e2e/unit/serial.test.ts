@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseGuestReport } from '../harness/serial.js';
+import { parseGuestReport, readableSerialLines } from '../harness/serial.js';
 
 const BIOS_TAIL = [
   'http://10.96.2.1:8080/initrd.cpio.gz... ok',
@@ -31,5 +31,26 @@ describe('guest report on the serial console', () => {
   it('drops kernel messages that interleave with the command line', () => {
     const text = 'METALBUS-E2E-CMDLINE-BEGIN\n[    0.9] random: crng init done\na=1 b=2\nMETALBUS-E2E-CMDLINE-END\n';
     expect(parseGuestReport(text)).toEqual({ cmdline: 'a=1 b=2', args: ['a=1', 'b=2'], uptimeS: undefined });
+  });
+});
+
+describe('readable serial lines', () => {
+  it('drops escapes, control characters and blank parts, splits carriage returns, keeps an open last line', () => {
+    const text =
+      '\x1b[2J\x1b[01;01H\x1b[=3h\r\n>>Start PXE over IPv4.\r\n' +
+      'Press Ctrl-B for the iPXE command line...\r          \rnet0: 52:54:00:6d:62:01 (open)\r\n' +
+      'Press Ctrl-B for the iPXE command line...\b\b\b          net0: using virtio-net\r\n' +
+      '\x1bc\x1b[?7l\x1b(BBooting\x07 from ROM...\r\n' +
+      'http://10.96.2.1:8080/vmlinuz... 4';
+    const { lines, consumed } = readableSerialLines(text);
+    expect(lines).toEqual([
+      '>>Start PXE over IPv4.',
+      'Press Ctrl-B for the iPXE command line...',
+      'net0: 52:54:00:6d:62:01 (open)',
+      'Press Ctrl-B for the iPXE command line...',
+      'net0: using virtio-net',
+      'Booting from ROM...',
+    ]);
+    expect(text.slice(consumed)).toBe('http://10.96.2.1:8080/vmlinuz... 4');
   });
 });
