@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { encodeEvent, type EventInput, type EventKind } from '@metalbus/events';
 import type { PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
-import { injectTraceHeaders, withSpan } from '@metalbus/telemetry';
+import { injectTraceHeaders, startProducerSpan, withSpan } from '@metalbus/telemetry';
 import { createThrottle } from './throttle.js';
 import type { BusCore, PublishOptions } from './core.js';
 
@@ -108,23 +108,35 @@ export function createPublisher(core: BusCore, opts: { maxInFlight: number }): P
         return drop(kind, DropReason.invalid, err);
       }
       inFlight++;
+      // Hot-path events get their own producer span (a new trace when the caller has none), so every event
+      // carries a traceparent without making the caller wait.
+      const span = startProducerSpan(`publish ${kind}`, {
+        'messaging.system': 'nats',
+        'messaging.destination.name': p.subject,
+        'messaging.message.id': p.msgId,
+      });
+      const headers = natsHeaders();
+      span.inject((k, v) => headers.set(k, v));
       let pending: Promise<PubAck>;
       try {
         pending = core.js.publish(p.subject, p.data, {
           msgID: p.msgId,
-          headers: traceHeaders(),
+          headers,
           timeout: publishOpts?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         });
       } catch (err) {
+        span.end(err);
         done();
         return drop(kind, DropReason.error, err);
       }
       pending.then(
         () => {
+          span.end();
           core.metrics.published.inc({ kind });
           done();
         },
         (err: unknown) => {
+          span.end(err);
           done();
           drop(kind, DropReason.error, err);
         },

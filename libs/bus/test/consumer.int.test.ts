@@ -4,7 +4,7 @@ import { currentTraceId, startTracing, withSpan, type Tracing } from '@metalbus/
 import { spawnService, startNats, waitFor, type NatsServer } from '@metalbus/testing';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLogger, powerChanged, powerRequested } from './support.js';
+import { machineId, memoryLogger, powerChanged, powerRequested } from './support.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = fileURLToPath(new URL('./fixtures/noack-consumer.ts', import.meta.url));
@@ -99,6 +99,40 @@ describe('durable consumer (real nats-server)', () => {
         traceparent: expect.stringMatching(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`)),
       },
     ]);
+  });
+
+  it("gives hot-path events (tryPublish) a traceparent: the caller's trace, or a new one", async () => {
+    const got: { traceparent: string | undefined; carried: string | undefined }[] = [];
+    consumers.push(
+      await bus.consumer({
+        durable: 'trace-try',
+        filter: 'lifecycle',
+        deliverPolicy: 'new',
+        handler: async (msg) => {
+          got.push({ traceparent: msg.headers?.get('traceparent'), carried: currentTraceId(msg.traceContext) });
+          return { ack: true };
+        },
+      }),
+    );
+    const lifecycle = () => ({
+      schema: 1 as const,
+      machineId: machineId(),
+      at: '2025-01-02T03:04:05.000Z',
+      state: 'accepted' as const,
+      detail: null,
+    });
+    const traceId = await withSpan('dhcp transaction', {}, async (span) => {
+      expect(bus.tryPublish('lifecycle', lifecycle())).toBe(true);
+      return span.spanContext().traceId;
+    });
+    expect(bus.tryPublish('lifecycle', lifecycle())).toBe(true);
+    await waitFor(() => got.length === 2);
+    const traceparent = /^00-([0-9a-f]{32})-[0-9a-f]{16}-01$/;
+    expect(got[0]).toEqual({ traceparent: expect.stringMatching(traceparent), carried: traceId });
+    const fresh = traceparent.exec(got[1]?.traceparent ?? '');
+    expect(fresh?.[1]).toBeDefined();
+    expect(fresh?.[1]).not.toBe(traceId);
+    expect(got[1]?.carried).toBe(fresh?.[1]);
   });
 
   it('terminates undecodable messages, counts them, and carries on', async () => {

@@ -157,3 +157,33 @@ export async function withSpan<T>(
     span.end();
   }
 }
+
+export type ProducerSpan = {
+  /** Writes this span's `traceparent`/`tracestate` through `set` (e.g. into NATS headers). */
+  inject(set: (name: string, value: string) => void): void;
+  /** Ends the span; with an error, records it and marks the span failed. */
+  end(err?: unknown): void;
+};
+
+/**
+ * A producer span for fire-and-forget sends that must not become async in the caller (hot-path publishes): a
+ * child of the active context, or a new trace when there is none, so every message carries a `traceparent`.
+ */
+export function startProducerSpan(
+  name: string,
+  attributes: Attributes,
+  parent: Context = context.active(),
+): ProducerSpan {
+  const span = trace.getTracer(TRACER_NAME).startSpan(name, { attributes, kind: SpanKind.PRODUCER }, parent);
+  const ctx = trace.setSpan(parent, span);
+  return {
+    inject: (set) => propagation.inject(ctx, set, setterAdapter),
+    end: (err) => {
+      if (err !== undefined) {
+        span.recordException(err instanceof Error ? err : String(err));
+        span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      }
+      span.end();
+    },
+  };
+}

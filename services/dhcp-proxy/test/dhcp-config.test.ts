@@ -115,6 +115,23 @@ describe('resolveAddresses', () => {
     });
   });
 
+  it('starts on an interface without carrier (hidden by Node) when the IPv4 advertise address is given', () => {
+    expect(resolveAddresses({ interfaceName: 'br1', advertiseAddress: '10.88.0.1' }, table)).toEqual({
+      ok: true,
+      value: {
+        interfaceName: 'br1',
+        serverAddress: '10.88.0.1',
+        serverAddressIsLocal: true,
+        httpHost: '10.88.0.1',
+        ownAddresses: ['10.88.0.1'],
+      },
+    });
+    expect(resolveAddresses({ interfaceName: 'br1', advertiseAddress: null }, table)).toEqual({
+      ok: false,
+      message: 'interface br1 is missing or has no carrier; set the IPv4 advertise address to start without carrier',
+    });
+  });
+
   it('finds the interface of an advertise address; IPv6 only goes into URLs', () => {
     const v6 = resolveAddresses({ interfaceName: null, advertiseAddress: 'fd77::1' }, table);
     expect(v6).toMatchObject({

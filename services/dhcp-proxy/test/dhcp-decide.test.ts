@@ -85,6 +85,17 @@ describe('decide: drop reasons', () => {
     const no50 = with_(request, {}, { requestedIp: undefined });
     expect(decide({ packet: no50, listener: 67 }, ctx)).toEqual({ kind: 'drop', reason: 'other-server' });
   });
+
+  it('leaves a lease REQUEST to the site server alone even when that server shares our address', () => {
+    // iPXE taking its lease from a site DHCP server on the proxy's own address: option 54 names us, option 50
+    // asks for an address. Only the site server may answer it.
+    const request = with_(packet(rq.ipxeRequestForSiteServer), {}, { serverId: '10.77.0.1' });
+    expect(decide({ packet: request, listener: 67 }, ctx)).toEqual({
+      kind: 'drop',
+      reason: 'other-server',
+      observe: true,
+    });
+  });
 });
 
 describe('decide: answers', () => {

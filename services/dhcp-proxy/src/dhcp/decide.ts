@@ -107,8 +107,12 @@ function replyKind(
   if (kind === 'discover') return 'offer';
   if (kind === 'request' || kind === 'inform') {
     // On 67 a REQUEST is normally the client taking the site server's lease (option 54 = that server); an INFORM
-    // (RFC 2131 §3.4) asks whoever answers for configuration unless it names a server.
-    const forUs = options.serverId === undefined ? kind === 'inform' : ctx.ownAddresses.has(options.serverId);
+    // (RFC 2131 §3.4) asks whoever answers for configuration unless it names a server. A REQUEST carrying
+    // option 50 asks for an address, which a proxy never offered: it is the site server's even when both share
+    // an address (RFC 2131 §4.3.2), so the proxy stays silent and only learns the address.
+    const leaseRequest = kind === 'request' && options.requestedIp !== undefined;
+    const forUs =
+      !leaseRequest && (options.serverId === undefined ? kind === 'inform' : ctx.ownAddresses.has(options.serverId));
     if (forUs) return 'ack';
     const observe =
       kind === 'request' && options.requestedIp !== undefined && netbootPrefix(options.vendorClass) !== null;

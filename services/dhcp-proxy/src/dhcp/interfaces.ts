@@ -45,7 +45,27 @@ export function resolveAddresses(input: AddressInput, table: InterfaceTable): Ad
   const advertiseV4 = advertise !== null && isIP(advertise) === 4 ? advertise : null;
 
   let name = input.interfaceName;
-  if (name !== null && table[name] === undefined) return { ok: false, message: `no interface named ${name}` };
+  if (name !== null && table[name] === undefined) {
+    // os.networkInterfaces() lists only interfaces that are up with carrier (a bridge whose ports are all down, a
+    // NIC with its cable out). The kernel still has the address, so an IPv4 advertise address is enough to start;
+    // binding the send socket to it fails loudly if it is not ours.
+    if (advertiseV4 === null) {
+      return {
+        ok: false,
+        message: `interface ${name} is missing or has no carrier; set the IPv4 advertise address to start without carrier`,
+      };
+    }
+    return {
+      ok: true,
+      value: {
+        interfaceName: name,
+        serverAddress: advertiseV4,
+        serverAddressIsLocal: true,
+        httpHost: advertise ?? advertiseV4,
+        ownAddresses: [advertiseV4],
+      },
+    };
+  }
   if (name === null && advertise !== null) {
     name = Object.keys(table).find((n) => (table[n] ?? []).some((i) => i.address === advertise)) ?? null;
   }
