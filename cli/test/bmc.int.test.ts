@@ -10,6 +10,8 @@ import { createBmcCommand } from '../src/commands/bmc.js';
 
 const A = '4c4c4544-0051-3010-8052-b4c04f564431';
 const B = '4c4c4544-0051-3010-8052-b4c04f564432';
+const CA =
+  '-----BEGIN CERTIFICATE-----\nMIIBfzCCASWgAwIBAgIUbm90LWEtcmVhbC1jZXJ0aWZpY2F0ZTAKBggqhkjOPQQDAjAA\n-----END CERTIFICATE-----\n';
 
 describe('metalbus bmc (real nats-server)', () => {
   let nats: NatsServer;
@@ -37,7 +39,13 @@ describe('metalbus bmc (real nats-server)', () => {
       env,
       interrupted: new Promise(() => undefined),
     };
-    const code = await createBmcCommand({ readStdin: async () => stdin }).run(argv, ctx);
+    const code = await createBmcCommand({
+      readStdin: async () => stdin,
+      readFile: async (path) => {
+        if (path !== 'ca.pem') throw new Error(`unexpected read of ${path}`);
+        return CA;
+      },
+    }).run(argv, ctx);
     return { code, out, err };
   }
 
@@ -72,5 +80,18 @@ describe('metalbus bmc (real nats-server)', () => {
     expect((await run(['ls', '--json'])).out.map((l) => (JSON.parse(l) as { machineId: string }).machineId)).toEqual([
       A,
     ]);
+  });
+
+  it('stores the CA from --ca-file, shows it with get; refuses a plain-text password without --allow-plaintext', async () => {
+    const key = { BMC_SEAL_KEY: generateSealKey() };
+    const set = ['set', A, '--driver', 'redfish', '--address', 'bmc7', '--user', 'root', '--password-stdin'];
+    expect(await run([...set, '--ca-file', 'ca.pem'], 'pw\n', key)).toEqual({
+      code: 0,
+      out: [`bmc ${A}: redfish bmc7 user root password sealed (key default) with its CA`],
+      err: [],
+    });
+    expect(JSON.parse((await run(['get', A])).out.join('\n'))).toMatchObject({ caPem: CA, insecure: false });
+    await expect(run(set, 'pw\n')).rejects.toThrow('BMC_SEAL_KEY is not set: refusing to store the password');
+    expect(JSON.parse((await run(['get', A])).out.join('\n'))).toMatchObject({ password: 'sealed (key default)' });
   });
 });

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createKvWriter } from '@metalbus/bus';
 import { bmcRecordSchema, type BmcRecord } from '@metalbus/events';
@@ -11,11 +12,14 @@ type Driver = (typeof DRIVERS)[number];
 export type BmcCommandIo = {
   /** The whole of standard input (for --password-stdin). */
   readStdin(): Promise<string>;
+  /** A text file (for --ca-file). */
+  readFile(path: string): Promise<string>;
 };
 
 /**
  * `metalbus bmc set|ls|get|rm`: the `bmcs` records the power service drives BMCs with. Passwords come from stdin
- * or an environment variable (never argv) and are sealed with BMC_SEAL_KEY when it is set.
+ * or an environment variable (never argv) and are sealed with BMC_SEAL_KEY; storing one in plain text takes an
+ * explicit --allow-plaintext.
  */
 export function createBmcCommand(io: BmcCommandIo): Command {
   return {
@@ -23,7 +27,8 @@ export function createBmcCommand(io: BmcCommandIo): Command {
     summary: 'manage BMC records (driver, address, credentials) the power service uses',
     usage:
       'metalbus bmc set <machine-id> --driver ipmi|redfish|api|auto --address A [--port P] [--user U ' +
-      '(--password-stdin | --password-env VAR)] [--insecure] [--system-id ID] [--cipher-suite 3|17] | ' +
+      '(--password-stdin | --password-env VAR)] [--allow-plaintext] [--insecure | --ca-file PEM] [--system-id ID] ' +
+      '[--cipher-suite 3|17] | ' +
       'bmc ls [--json] | bmc get <machine-id> | bmc rm <machine-id>',
     async run(argv, ctx) {
       const [sub, ...rest] = argv;
@@ -49,7 +54,16 @@ export const bmcCommand: Command = createBmcCommand({
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   },
+  readFile: (path) => readFile(path, 'utf8'),
 });
+
+/** Why `bmc set` refuses to store a password unsealed, and what to do about it. */
+export const SEAL_KEY_REQUIRED =
+  'BMC_SEAL_KEY is not set: refusing to store the password in plain text in the bmcs bucket. ' +
+  'Generate a key with `openssl rand -base64 32` and set it as BMC_SEAL_KEY (optionally BMC_SEAL_KEY_ID) here and ' +
+  'in the power service, or pass --allow-plaintext to store the password unsealed.';
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
 /** The record `bmc set` writes (pure apart from reading the password source). */
 export async function buildBmcRecord(
@@ -67,7 +81,9 @@ export async function buildBmcRecord(
       user: { type: 'string' },
       'password-stdin': { type: 'boolean', default: false },
       'password-env': { type: 'string' },
+      'allow-plaintext': { type: 'boolean', default: false },
       insecure: { type: 'boolean', default: false },
+      'ca-file': { type: 'string' },
       'system-id': { type: 'string' },
       'cipher-suite': { type: 'string' },
     },
@@ -100,23 +116,48 @@ export async function buildBmcRecord(
     if (password === null || password === '') throw new UsageError(`--password-env: ${envName} is not set`);
   }
   if (wantsPassword && password === '') throw new UsageError('the password is empty');
+  const caPem = await readCa(values['ca-file'], driver, values.insecure, io);
+  const sealed = password === null ? null : seal(password, ctx, values['allow-plaintext']);
   return bmcRecordSchema.parse({
     machineId,
     driver,
     address: values.address.trim(),
     port,
     username: values.user ?? null,
-    password: password === null ? null : seal(password, ctx),
+    password: sealed,
     insecure: values.insecure,
+    caPem,
     systemId: values['system-id'] ?? null,
     cipherSuite: suite === undefined ? null : Number(suite),
     updatedAt: now.toISOString(),
   });
 }
 
-function seal(password: string, ctx: Pick<CliContext, 'env' | 'err'>): BmcRecord['password'] {
+/** The Redfish trust anchors from --ca-file: PEM certificates only, for drivers that speak HTTPS. */
+async function readCa(
+  path: string | undefined,
+  driver: Driver,
+  insecure: boolean,
+  io: BmcCommandIo,
+): Promise<string | null> {
+  if (path === undefined) return null;
+  if (driver === 'ipmi') throw new UsageError('--ca-file: --driver ipmi does not use TLS');
+  if (insecure) throw new UsageError('--ca-file and --insecure exclude each other');
+  let text: string;
+  try {
+    text = await io.readFile(path);
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    throw new UsageError(`--ca-file: cannot read ${path}${typeof code === 'string' ? ` (${code})` : ''}`);
+  }
+  if (!PEM_CERTIFICATE.test(text)) throw new UsageError(`--ca-file: ${path} holds no PEM certificate`);
+  return text;
+}
+
+function seal(password: string, ctx: Pick<CliContext, 'env' | 'err'>, allowPlaintext: boolean): BmcRecord['password'] {
   const keyText = ctx.env['BMC_SEAL_KEY'];
   if (keyText === undefined || keyText === '') {
+    if (!allowPlaintext) throw new UsageError(SEAL_KEY_REQUIRED);
     ctx.err('warning: BMC_SEAL_KEY is not set: the password is stored in plain text in the bmcs bucket');
     return { plain: password };
   }
@@ -141,7 +182,8 @@ async function set(argv: string[], ctx: CliContext, io: BmcCommandIo): Promise<n
   const shown = redactBmc(record);
   ctx.out(
     `bmc ${record.machineId}: ${record.driver} ${record.address}${record.port === null ? '' : ` port ${record.port}`}` +
-      `${record.username === null ? '' : ` user ${record.username}`} password ${shown.password}`,
+      `${record.username === null ? '' : ` user ${record.username}`} password ${shown.password}` +
+      `${record.caPem === null ? '' : ' with its CA'}`,
   );
   return 0;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { admit, backoffMs, mayRetry, planStep, resumePlan, type Step } from '../src/commands/decide.js';
+import { admit, afterFailure, backoffMs, planStep, resumePlan, type Stage, type Step } from '../src/commands/decide.js';
 import type { PowerAction, PowerState } from '@metalbus/events';
 
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');
@@ -90,25 +90,49 @@ describe('planStep', () => {
   });
 });
 
-describe('mayRetry and backoffMs', () => {
-  it('retries transient errors except a cycle/reset that timed out while being sent', () => {
-    const cases: [Step | null, 'read' | 'boot' | 'action', string, boolean][] = [
-      ['powerOn', 'action', 'timeout', true],
-      [null, 'read', 'unreachable', true],
-      ['cycle', 'action', 'timeout', false],
-      ['reset', 'action', 'timeout', false],
-      ['cycle', 'action', 'bmc-busy', true],
-      ['cycle', 'boot', 'timeout', true],
-      ['powerOff', 'action', 'auth-failed', false],
+describe('afterFailure and backoffMs', () => {
+  it('never re-sends a cycle/reset that may have reached the BMC; retries everything else that is transient', () => {
+    // [step, stage, code, transient, unanswered]: unanswered = sent, no answer (the BMC may have acted on it).
+    const cases: [Step | null, Stage, string, boolean, boolean][] = [
+      ['cycle', 'action', 'unreachable', true, true],
+      ['cycle', 'action', 'timeout', true, true],
+      ['reset', 'action', 'unreachable', true, true],
+      ['reset', 'action', 'timeout', true, true],
+      ['cycle', 'action', 'protocol', false, true],
+      ['cycle', 'action', 'unreachable', true, false],
+      ['reset', 'action', 'timeout', true, false],
+      ['cycle', 'action', 'bmc-busy', true, false],
+      ['cycle', 'read', 'unreachable', true, true],
+      ['cycle', 'boot', 'timeout', true, true],
+      [null, 'read', 'unreachable', true, true],
+      ['powerOn', 'action', 'timeout', true, true],
+      ['powerOff', 'action', 'unreachable', true, true],
+      ['softOff', 'action', 'unreachable', true, true],
+      ['powerOff', 'action', 'auth-failed', false, false],
+      ['cycle', 'action', 'unsupported', false, false],
     ];
-    expect(cases.map(([step, stage, code, transient]) => mayRetry(step, stage, { code, transient }))).toEqual([
-      true,
-      true,
-      false,
-      false,
-      true,
-      true,
-      false,
+    expect(
+      cases.map(([step, stage, code, transient, unanswered]) => [
+        `${step}/${stage}/${code}/${unanswered ? 'unanswered' : 'not-sent'}`,
+        afterFailure(step, stage, { code, transient, unanswered }),
+      ]),
+    ).toEqual([
+      ['cycle/action/unreachable/unanswered', 'outcome-unknown'],
+      ['cycle/action/timeout/unanswered', 'outcome-unknown'],
+      ['reset/action/unreachable/unanswered', 'outcome-unknown'],
+      ['reset/action/timeout/unanswered', 'outcome-unknown'],
+      ['cycle/action/protocol/unanswered', 'outcome-unknown'],
+      ['cycle/action/unreachable/not-sent', 'retry'],
+      ['reset/action/timeout/not-sent', 'retry'],
+      ['cycle/action/bmc-busy/not-sent', 'retry'],
+      ['cycle/read/unreachable/unanswered', 'retry'],
+      ['cycle/boot/timeout/unanswered', 'retry'],
+      ['null/read/unreachable/unanswered', 'retry'],
+      ['powerOn/action/timeout/unanswered', 'retry'],
+      ['powerOff/action/unreachable/unanswered', 'retry'],
+      ['softOff/action/unreachable/unanswered', 'retry'],
+      ['powerOff/action/auth-failed/not-sent', 'fail'],
+      ['cycle/action/unsupported/not-sent', 'fail'],
     ]);
     expect([1, 2, 3, 10].map((n) => backoffMs(n, 1_000))).toEqual([1_000, 2_000, 4_000, 30_000]);
   });

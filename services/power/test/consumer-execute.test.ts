@@ -10,16 +10,24 @@ type Script = {
   state: PowerState;
   /** Status answers to give before the real state (an IPMI BMC lying right after an action). */
   staleReads?: PowerState[];
-  /** Errors to throw, per operation, in order (then succeed). */
-  fail?: Partial<Record<string, BmcErrorCode[]>>;
+  /**
+   * Errors to throw, per operation, in order (then succeed). A bare code gets BmcError's default `unanswered`
+   * (true for timeout/unreachable); `not-sent:<code>` is a failure known to precede sending.
+   */
+  fail?: Partial<Record<string, (BmcErrorCode | `not-sent:${BmcErrorCode}`)[]>>;
 };
 
 function fakeDriver(script: Script, log: string[]): PowerDriver {
   const stale = [...(script.staleReads ?? [])];
   const op = async (name: string, effect?: () => void): Promise<void> => {
     log.push(name);
-    const code = script.fail?.[name]?.shift();
-    if (code !== undefined) throw new BmcError(code, 'fake:623', name, 'scripted');
+    const scripted = script.fail?.[name]?.shift();
+    if (scripted !== undefined) {
+      const [code, notSent] = scripted.startsWith('not-sent:')
+        ? [scripted.slice('not-sent:'.length) as BmcErrorCode, true]
+        : [scripted as BmcErrorCode, false];
+      throw new BmcError(code, 'fake:623', name, 'scripted', notSent ? { unanswered: false } : undefined);
+    }
     effect?.();
   };
   return {
@@ -121,18 +129,102 @@ describe('executeCommand', () => {
     ]);
   });
 
-  it('gives up after RETRIES, and at once on permanent errors or a cycle that timed out', async () => {
+  it('gives up after RETRIES, and at once on permanent errors', async () => {
     const outcomes = await Promise.all([
       run({ state: 'off', fail: { status: ['timeout', 'timeout', 'timeout'] } }, { action: 'on' }),
       run({ state: 'on', fail: { powerOff: ['auth-failed'] } }, { action: 'off' }),
-      run({ state: 'on', fail: { cycle: ['timeout'] } }, { action: 'cycle' }),
     ]);
     expect(
       outcomes.map(({ result }) => [result.outcome, result.error?.code, result.observed, result.attempts]),
     ).toEqual([
       ['error', 'timeout', 'unknown', 3],
       ['error', 'auth-failed', 'on', 1],
-      ['error', 'timeout', 'on', 1],
+    ]);
+  });
+
+  it('sends a cycle/reset that got no answer exactly once and ends it as interrupted, whatever the code', async () => {
+    const outcomes = await Promise.all([
+      run({ state: 'on', fail: { cycle: ['unreachable'] } }, { action: 'cycle' }),
+      run({ state: 'on', fail: { cycle: ['timeout'] } }, { action: 'cycle' }),
+      run({ state: 'on', fail: { reset: ['unreachable'] } }, { action: 'reset' }),
+    ]);
+    expect(outcomes.map(({ result, log }) => ({ result, log }))).toEqual(
+      ['cycle', 'cycle', 'reset'].map((action, i) => ({
+        result: {
+          outcome: 'error',
+          error: {
+            code: 'interrupted',
+            message:
+              `the ${action} was sent to BMC fake:623 but no answer came back (${i === 1 ? 'timeout' : 'unreachable'}: ` +
+              "scripted); it may or may not have been executed, so it is not sent again: check the machine's state",
+          },
+          observed: 'unknown',
+          attempts: 1,
+          step: action,
+        },
+        log: ['status', 'phase sending', action, `error ${i === 1 ? 'timeout' : 'unreachable'}`],
+      })),
+    );
+  });
+
+  it('retries a cycle that provably never left or that the BMC refused as busy', async () => {
+    const outcomes = await Promise.all([
+      run({ state: 'on', fail: { cycle: ['not-sent:unreachable'] } }, { action: 'cycle' }),
+      run({ state: 'on', fail: { cycle: ['bmc-busy'] } }, { action: 'cycle' }),
+    ]);
+    expect(outcomes.map(({ result, log }) => [result.outcome, result.attempts, log])).toEqual([
+      [
+        'ok',
+        2,
+        [
+          'status',
+          'phase sending',
+          'cycle',
+          'error unreachable',
+          'sleep 1000',
+          'status',
+          'phase sending',
+          'cycle',
+          'phase sent',
+          'status',
+        ],
+      ],
+      [
+        'ok',
+        2,
+        [
+          'status',
+          'phase sending',
+          'cycle',
+          'error bmc-busy',
+          'sleep 1000',
+          'status',
+          'phase sending',
+          'cycle',
+          'phase sent',
+          'status',
+        ],
+      ],
+    ]);
+  });
+
+  it('retries an idempotent action that got no answer: the retry reads the state first', async () => {
+    const { result, log } = await run({ state: 'on', fail: { powerOff: ['unreachable'] } }, { action: 'off' });
+    expect([result.outcome, result.attempts, log]).toEqual([
+      'ok',
+      2,
+      [
+        'status',
+        'phase sending',
+        'powerOff',
+        'error unreachable',
+        'sleep 1000',
+        'status',
+        'phase sending',
+        'powerOff',
+        'phase sent',
+        'status',
+      ],
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { executeCommand } from '../src/commands/execute.js';
 import { BmcError, type PowerDriver } from '../src/drivers/driver.js';
 import { type IpmiDriverOptions, createIpmiDriver } from '../src/drivers/ipmi.js';
 import { type FakeBmc, type FakeBmcOptions, startFakeBmc } from './fixtures/ipmi/fake-bmc.js';
@@ -134,5 +135,82 @@ describe('IPMI client against an independent fake RMCP+ BMC', () => {
       '0/8 058004000000',
       '0/8 05a008000000',
     ]);
+  });
+
+  describe('a lost reply to a non-idempotent Chassis Control', () => {
+    // Close Session of the session dropped after the silence goes out in the background: not part of the story.
+    const commands = (bmc: FakeBmc) => bmc.state.log.filter((l) => !l.startsWith('6/3c'));
+
+    it('sends a power cycle once: no retransmission, no re-send in a re-opened session; the error says unanswered', async () => {
+      const registry = new Registry();
+      const { bmc, d } = await setup({ dropRepliesTo: { '0/2 02': 1 } }, {}, registry);
+      await d.status(deadline()); // the session is open and reused from here on
+      const err = await d.cycle(deadline()).catch((e: unknown) => e);
+      expect({
+        error: err instanceof BmcError && [err.code, err.operation, err.unanswered],
+        log: commands(bmc),
+        sessions: bmc.state.sessionsOpened,
+        retransmits: await counter(registry, 'metalbus_power_ipmi_retransmits_total'),
+      }).toEqual({
+        error: ['unreachable', 'cycle', true],
+        log: ['6/3b 04', '0/1', '0/2 02'],
+        sessions: 1,
+        retransmits: 0,
+      });
+    });
+
+    it('the command consumer ends a cycle/reset without answer as interrupted and never repeats it', async () => {
+      const results = [];
+      for (const [action, line] of [
+        ['cycle', '0/2 02'],
+        ['reset', '0/2 03'],
+      ] as const) {
+        const { bmc, d } = await setup({ dropRepliesTo: { [line]: 1 } });
+        await d.powerOn(deadline());
+        const phases: string[] = [];
+        const result = await executeCommand(
+          {
+            action,
+            bootDevice: null,
+            bootFirmware: 'uefi',
+            plan: 'fresh',
+            budgetEnd: Date.now() + 30_000,
+            signal: new AbortController().signal,
+          },
+          {
+            driver: d,
+            markPhase: async (phase) => void phases.push(phase),
+            onBmcError: () => undefined,
+            settings: { retries: 3, retryBackoffMs: 1, callTimeoutMs: 5_000, readbackIntervalMs: 1 },
+            now: Date.now,
+            sleep: async () => undefined,
+          },
+        );
+        results.push({
+          outcome: [result.outcome, result.error?.code, result.attempts, result.step],
+          phases,
+          sent: commands(bmc).filter((l) => l === line).length,
+        });
+      }
+      expect(results).toEqual([
+        { outcome: ['error', 'interrupted', 1, 'cycle'], phases: ['sending'], sent: 1 },
+        { outcome: ['error', 'interrupted', 1, 'reset'], phases: ['sending'], sent: 1 },
+      ]);
+    });
+
+    it('still retransmits idempotent power on/off, whose repetition is harmless', async () => {
+      const { bmc, d } = await setup({ dropRepliesTo: { '0/2 01': 1 } });
+      await d.powerOn(deadline());
+      expect(commands(bmc)).toEqual(['6/3b 04', '0/2 01', '0/2 01']);
+    });
+
+    it('a cycle that never left (no session could be opened) is not unanswered: safe to retry', async () => {
+      const { bmc, d } = await setup({ dropFirst: 1_000 }, { timeouts: { attemptMs: 50, attempts: 2 } });
+      const err = await d.cycle(deadline()).catch((e: unknown) => e);
+      expect({
+        error: err instanceof BmcError && [err.code, err.operation, err.unanswered],
+        log: bmc.state.log,
+      }).toEqual({ error: ['unreachable', 'cycle', false], log: [] });
+    });
   });
 });

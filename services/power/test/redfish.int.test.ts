@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { executeCommand } from '../src/commands/execute.js';
 import { BmcError, type PowerDriver } from '../src/drivers/driver.js';
 import { createRedfishDriver, type RedfishDriverOptions } from '../src/drivers/redfish.js';
 import {
@@ -303,6 +304,59 @@ describe('Redfish driver against the simulator', () => {
   });
 });
 
+describe('Redfish Reset whose answer is lost (connection dropped after the BMC took it)', () => {
+  const runCycle = (d: PowerDriver, action: 'cycle' | 'reset' | 'on' = 'cycle') =>
+    executeCommand(
+      {
+        action,
+        bootDevice: null,
+        bootFirmware: 'uefi',
+        plan: 'fresh',
+        budgetEnd: Date.now() + 30_000,
+        signal: new AbortController().signal,
+      },
+      {
+        driver: d,
+        markPhase: async () => undefined,
+        onBmcError: () => undefined,
+        settings: { retries: 3, retryBackoffMs: 1, callTimeoutMs: 5_000, readbackIntervalMs: 1 },
+        now: Date.now,
+        sleep: async () => undefined,
+      },
+    );
+
+  it('is reported unanswered (UND_ERR_SOCKET), and the consumer ends the cycle as interrupted after one PowerCycle', async () => {
+    const on = { systems: [{ id: '1', uuid: UUID_1, powerState: 'On' as const }], dropResetAnswers: 1 };
+    const first = await sim(on);
+    const direct = await driver(first)
+      .cycle(deadline())
+      .catch((e: unknown) => e);
+    const second = await sim(on);
+    const result = await runCycle(driver(second));
+    expect({
+      direct: direct instanceof BmcError && [
+        direct.code,
+        direct.unanswered,
+        direct.message.includes('may have reached'),
+      ],
+      outcome: [result.outcome, result.error?.code, result.attempts],
+      resets: second.systems.get('1')?.resets,
+      posts: second.requests.filter((r) => r.startsWith('POST')),
+    }).toEqual({
+      direct: ['unreachable', true, true],
+      outcome: ['error', 'interrupted', 1],
+      resets: ['PowerCycle'],
+      posts: ['POST /redfish/v1/Systems/1/Actions/ComputerSystem.Reset basic dropped'],
+    });
+  });
+
+  it('an idempotent power on whose answer was lost is retried, and the retry finds it done', async () => {
+    const bmc = await sim({ dropResetAnswers: 1 });
+    const result = await runCycle(driver(bmc), 'on');
+    expect([result.outcome, result.attempts, bmc.systems.get('1')?.resets]).toEqual(['ok', 2, ['On']]);
+  });
+});
+
 describe('Redfish driver without a BMC', () => {
   let port = 0;
   beforeAll(async () => {
@@ -320,6 +374,9 @@ describe('Redfish driver without a BMC', () => {
       code: 'unreachable',
       message: `status on BMC https://127.0.0.1:${port} failed (unreachable): connection failed (ECONNREFUSED)`,
     });
+    // Refused before anything was written: a cycle that fails so may be sent again.
+    const refused = await d.cycle(deadline()).catch((e: unknown) => e);
+    expect(refused instanceof BmcError && [refused.code, refused.unanswered]).toEqual(['unreachable', false]);
     const bad = createRedfishDriver(
       { baseUrl: 'https://root:calvin@10.0.0.1', username: 'root', password: 'calvin' },
       { logger },

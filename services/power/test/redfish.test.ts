@@ -9,7 +9,7 @@ import { planReset, powerStateOf } from '../src/redfish/reset.js';
 import { computerSystemSchema, type ComputerSystem } from '../src/redfish/schemas.js';
 import { pickSystem, serviceInfoOf } from '../src/redfish/system.js';
 import { parseTarget } from '../src/redfish/target.js';
-import { classifyTransportCode } from '../src/redfish/transport.js';
+import { classifyTransportCode, failedBeforeSending, transportError } from '../src/redfish/transport.js';
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`./fixtures/redfish/${name}`, import.meta.url), 'utf8'));
@@ -121,6 +121,50 @@ describe('classifyTransportCode', () => {
       'protocol',
     ]);
     expect(classifyTransportCode(null).code).toBe('unreachable');
+  });
+
+  it('tells failures before the request was written (safe to send again) from those after (maybe acted on)', () => {
+    const sys = (code: string, syscall?: string) => Object.assign(new Error(code), { code, syscall });
+    const wrapped = (code: string, cause: Error) => Object.assign(new Error('wrapped'), { code, cause });
+    const cases: [string, unknown][] = [
+      ['refused', sys('ECONNREFUSED', 'connect')],
+      ['no route at connect', sys('EHOSTUNREACH', 'connect')],
+      ['dns', sys('ENOTFOUND', 'getaddrinfo')],
+      ['connect timeout', wrapped('UND_ERR_CONNECT_TIMEOUT', new Error('timeout'))],
+      ['untrusted certificate', sys('DEPTH_ZERO_SELF_SIGNED_CERT')],
+      ['reset', sys('ECONNRESET', 'read')],
+      ['closed under the request', wrapped('UND_ERR_SOCKET', sys('ECONNRESET', 'read'))],
+      ['other side closed', wrapped('UND_ERR_SOCKET', new Error('other side closed'))],
+      ['no route on an open connection', sys('EHOSTUNREACH', 'write')],
+      ['broken pipe', sys('EPIPE', 'write')],
+      ['unknown', new Error('?')],
+    ];
+    expect(cases.map(([name, error]) => [name, failedBeforeSending(error)])).toEqual([
+      ['refused', true],
+      ['no route at connect', true],
+      ['dns', true],
+      ['connect timeout', true],
+      ['untrusted certificate', true],
+      ['reset', false],
+      ['closed under the request', false],
+      ['other side closed', false],
+      ['no route on an open connection', false],
+      ['broken pipe', false],
+      ['unknown', false],
+    ]);
+    const reset = transportError('https://bmc', 'cycle', wrapped('UND_ERR_SOCKET', sys('ECONNRESET', 'read')));
+    const refused = transportError('https://bmc', 'cycle', sys('ECONNREFUSED', 'connect'));
+    expect([
+      [reset.code, reset.unanswered, reset.message],
+      [refused.code, refused.unanswered, refused.message],
+    ]).toEqual([
+      [
+        'unreachable',
+        true,
+        'cycle on BMC https://bmc failed (unreachable): connection failed (UND_ERR_SOCKET); the request may have reached the BMC',
+      ],
+      ['unreachable', false, 'cycle on BMC https://bmc failed (unreachable): connection failed (ECONNREFUSED)'],
+    ]);
   });
 });
 

@@ -112,13 +112,28 @@ export function needsBootOverride(step: Step): boolean {
 
 export type Stage = 'read' | 'boot' | 'action';
 
+/** What to do after a failed BMC call: try again, end with the error, or end because the action may have run. */
+export type FailureVerdict = 'retry' | 'fail' | 'outcome-unknown';
+
+/** Steps that must not run twice: a second cycle or reset cuts short the boot the first one started. */
+export function isNonIdempotent(step: Step | null): boolean {
+  return step === 'cycle' || step === 'reset';
+}
+
 /**
- * Retry a transient BMC error? Not a cycle/reset that timed out while being sent: the BMC may have done it, and
- * doing it twice is worse than reporting the error.
+ * Retry a BMC error? Reads, boot overrides and the idempotent actions (on, off, soft-off) are retried when the error
+ * is transient: a retry reads the state first and sends nothing when it is already right. A cycle/reset whose
+ * request may have reached the BMC (`unanswered`: sent, no answer) is never sent again, whatever the code: the BMC
+ * may have done it, and doing it twice is worse than reporting that nobody knows. One that provably never left
+ * (connection refused, session set-up failed) or that the BMC refused (busy) is retried like the rest.
  */
-export function mayRetry(step: Step | null, stage: Stage, error: { code: string; transient: boolean }): boolean {
-  if (!error.transient) return false;
-  return !(stage === 'action' && (step === 'cycle' || step === 'reset') && error.code === 'timeout');
+export function afterFailure(
+  step: Step | null,
+  stage: Stage,
+  error: { code: string; transient: boolean; unanswered: boolean },
+): FailureVerdict {
+  if (stage === 'action' && isNonIdempotent(step) && error.unanswered) return 'outcome-unknown';
+  return error.transient ? 'retry' : 'fail';
 }
 
 /** Delay before retry `n` (1-based): base × 2^(n-1), capped at 30 s. */

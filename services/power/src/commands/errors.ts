@@ -9,7 +9,10 @@ export const PowerErrorCode = {
   credentials: 'credentials',
   /** The BMC never reported the state the action should produce before the command's budget ran out. */
   stateMismatch: 'state-mismatch',
-  /** A replica died while sending a cycle/reset: it may have been applied, so it is not sent again. */
+  /**
+   * A cycle/reset may or may not have been applied: it was sent and no answer came back (lost reply, connection
+   * reset, deadline), or a replica died while sending it. It is never sent again automatically.
+   */
   interrupted: 'interrupted',
   /** The command was past its deadline (or older than COMMAND_MAX_AGE_S) when taken. */
   expired: 'expired',

@@ -1,9 +1,9 @@
 import type { BootDevice, BootFirmware, ErrorInfo, PowerAction, PowerState } from '@metalbus/events';
 import { BmcError, type PowerDriver } from '../drivers/driver.js';
 import {
+  afterFailure,
   backoffMs,
   expectedState,
-  mayRetry,
   needsBootOverride,
   planStep,
   type ResumePlan,
@@ -52,8 +52,10 @@ export type ExecuteResult = {
 /**
  * Drives one command against one BMC: read the state, set the boot override, send the action (with the phase
  * marker around it), retry transient failures with back-off, then read back until the BMC reports the expected
- * state (IPMI BMCs often report the old state right after an action). Never throws a BmcError: those become the
- * result. Throws only when `signal` aborts or the phase marker cannot be written.
+ * state (IPMI BMCs often report the old state right after an action). A cycle/reset sent without an answer ends
+ * as `interrupted` at once: it may have run, so it is neither repeated nor judged by a read-back (the state is `on`
+ * before and after either way). Never throws a BmcError: those become the result. Throws only when `signal`
+ * aborts or the phase marker cannot be written.
  */
 export async function executeCommand(input: ExecuteInput, deps: ExecuteDeps): Promise<ExecuteResult> {
   const { driver, settings } = deps;
@@ -124,9 +126,18 @@ export async function executeCommand(input: ExecuteInput, deps: ExecuteDeps): Pr
         break;
       } catch (err) {
         if (!(err instanceof BmcError)) throw err;
+        const verdict = afterFailure(step, stage, err);
+        if (verdict === 'outcome-unknown') {
+          observed = 'unknown';
+          return result('error', {
+            code: PowerErrorCode.interrupted,
+            message:
+              `the ${input.action} was sent to BMC ${err.target} but no answer came back (${err.code}: ${err.detail}); ` +
+              "it may or may not have been executed, so it is not sent again: check the machine's state",
+          });
+        }
         const delay = backoffMs(attempts, settings.retryBackoffMs);
-        const retry =
-          mayRetry(step, stage, err) && attempts <= settings.retries && deps.now() + delay < input.budgetEnd;
+        const retry = verdict === 'retry' && attempts <= settings.retries && deps.now() + delay < input.budgetEnd;
         if (!retry) return bmcFailure(err);
         await deps.sleep(delay, input.signal);
       }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { codeForStatus } from '../redfish/classify.js';
 import { parseTarget } from '../redfish/target.js';
 import { createTransport, type HttpMethod } from '../redfish/transport.js';
-import { BmcError, type PowerDriver } from './driver.js';
+import { BmcError, beforeSending, type PowerDriver } from './driver.js';
 
 export interface ApiDriverOptions {
   /** `host:port` of the machine's launcher (or `http://host:port`). */
@@ -90,7 +90,10 @@ export function createApiDriver(options: ApiDriverOptions, deps: ApiDriverDeps):
       throw new BmcError('unsupported', target, 'softOff', 'the QEMU power API has no graceful shutdown');
     },
     async cycle(signal) {
-      const state = await status(signal, 'cycle');
+      // A failed read: the reboot was never sent, so the cycle may be retried.
+      const state = await status(signal, 'cycle').catch((error: unknown) => {
+        throw beforeSending(error);
+      });
       await call('POST', state === 'off' ? '/poweron' : '/reboot', 'cycle', signal);
     },
     reset: async (signal) => void (await call('POST', '/reboot', 'reset', signal)),

@@ -85,14 +85,23 @@ export function createIpmiDriver(options: IpmiDriverOptions, deps: IpmiDriverDep
     try {
       return await fn();
     } catch (err) {
-      if (isIpmiError(err)) throw new BmcError(err.code, target, name, err.message, { cause: err });
-      throw new BmcError('protocol', target, name, err instanceof Error ? err.message : String(err), { cause: err });
+      if (isIpmiError(err))
+        throw new BmcError(err.code, target, name, err.message, { cause: err, unanswered: err.unanswered });
+      throw new BmcError('protocol', target, name, err instanceof Error ? err.message : String(err), {
+        cause: err,
+        unanswered: false,
+      });
     }
   }
 
+  /**
+   * Power up/down and soft shutdown leave the same state however often they arrive; a power cycle or hard reset
+   * does not, so those go out at most once (no retransmission, no re-send in a new session).
+   */
   function control(name: string, value: ChassisControl, signal: AbortSignal): Promise<void> {
+    const atMostOnce = value === CHASSIS_CONTROL.powerCycle || value === CHASSIS_CONTROL.hardReset;
     return operation(name, async () => {
-      await client.expect(chassisControl(value), 'Chassis Control', signal);
+      await client.expect(chassisControl(value), 'Chassis Control', signal, undefined, { atMostOnce });
     });
   }
 

@@ -16,7 +16,7 @@ import {
 import { DEFAULT_SESSIONS_PATH, locateSystem, serviceInfoOf, type ServiceInfo } from '../redfish/system.js';
 import { parseTarget } from '../redfish/target.js';
 import { createTransport } from '../redfish/transport.js';
-import { BmcError, type PowerDriver } from './driver.js';
+import { BmcError, beforeSending, type PowerDriver } from './driver.js';
 
 export interface RedfishDriverOptions {
   /** `https://host[:port]`; wins over address/port. */
@@ -206,15 +206,26 @@ export function createRedfishDriver(options: RedfishDriverOptions, deps: Redfish
     }
   }
 
-  async function runReset(op: ResetOp, operation: string, signal: AbortSignal): Promise<void> {
+  /** Reads that prepare an action: whatever fails here, the action itself was never sent. */
+  async function prepareReset(op: ResetOp, operation: string, signal: AbortSignal) {
     const { system } = await readSystem(operation, signal);
-    // Already there: many BMCs answer 409 to On-while-on / ForceOff-while-off, and IPMI treats these as no-ops.
     const state = powerStateOf(system.PowerState);
-    if ((op === 'on' && state === 'on') || ((op === 'off' || op === 'softOff') && state === 'off')) return;
     const action = system.Actions?.['#ComputerSystem.Reset'];
-    if (action === null || action === undefined)
+    if (action === null || action === undefined) return { state, action: null, allowable: null };
+    // Already there: nothing to post, so no allowable values needed.
+    if ((op === 'on' && state === 'on') || ((op === 'off' || op === 'softOff') && state === 'off'))
+      return { state, action, allowable: null };
+    return { state, action, allowable: await allowableResetTypes(system, operation, signal) };
+  }
+
+  async function runReset(op: ResetOp, operation: string, signal: AbortSignal): Promise<void> {
+    const { state, action, allowable } = await prepareReset(op, operation, signal).catch((error: unknown) => {
+      throw beforeSending(error);
+    });
+    // Already there: many BMCs answer 409 to On-while-on / ForceOff-while-off, and IPMI treats these as no-ops.
+    if ((op === 'on' && state === 'on') || ((op === 'off' || op === 'softOff') && state === 'off')) return;
+    if (action === null)
       throw new BmcError('unsupported', target, operation, 'system has no #ComputerSystem.Reset action');
-    const allowable = await allowableResetTypes(system, operation, signal);
     const plan = planReset(op, allowable);
     const actionTarget = toPath(action.target);
     switch (plan.kind) {
@@ -230,7 +241,11 @@ export function createRedfishDriver(options: RedfishDriverOptions, deps: Redfish
       case 'off-then-on':
         if (state !== 'off') {
           await postReset(actionTarget, plan.off, operation, signal);
-          await waitForOff(operation, signal);
+          // The off took; until the on is posted, a retry reads the state and powers on an off machine, which
+          // finishes the cycle rather than repeating it.
+          await waitForOff(operation, signal).catch((error: unknown) => {
+            throw beforeSending(error);
+          });
         }
         return postReset(actionTarget, plan.on, operation, signal);
     }

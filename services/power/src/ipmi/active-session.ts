@@ -31,13 +31,24 @@ export interface SessionParams {
   readonly logger?: Logger;
 }
 
+/** How a command may be repeated when its answer does not come. */
+export interface CommandOptions {
+  /**
+   * A command that must not take effect twice (Chassis Control power cycle / hard reset): sent in one datagram,
+   * never retransmitted, and its answer awaited for as long as all the retransmissions would have taken. A
+   * retransmission carries a new session sequence number, so a BMC that got the first one but whose answer was
+   * lost would take it as a new request.
+   */
+  readonly atMostOnce?: boolean;
+}
+
 export interface IpmiSession {
   readonly bmcSessionId: number;
   readonly suite: CipherSuite;
   /** When the last answer arrived (params.now() clock). */
   readonly lastActivity: number;
   /** Sends one command and returns the BMC's response, whatever its completion code. */
-  command(request: IpmiRequest, what: string, signal: AbortSignal): Promise<IpmiResponse>;
+  command(request: IpmiRequest, what: string, signal: AbortSignal, options?: CommandOptions): Promise<IpmiResponse>;
   /** Close Session, best effort and bounded; never throws. */
   close(): Promise<void>;
 }
@@ -65,6 +76,7 @@ export function startActiveSession(
     what: string,
     signal: AbortSignal,
     attempts: number,
+    attemptMs: number,
   ): Promise<IpmiResponse> {
     rqSeq = (rqSeq + 1) & RQ_SEQ_MASK;
     const seq = rqSeq;
@@ -72,7 +84,7 @@ export function startActiveSession(
     const response = await transport.exchange(peer, {
       what: `${what} response`,
       attempts,
-      attemptMs: params.attemptMs,
+      attemptMs,
       signal,
       // Each retransmission gets a fresh session sequence number: BMCs drop repeated ones as replays.
       build: () =>
@@ -106,9 +118,12 @@ export function startActiveSession(
     bmcSessionId,
     suite: security.suite,
     lastActivity: params.now(),
-    command(request: IpmiRequest, what: string, signal: AbortSignal): Promise<IpmiResponse> {
+    command(request: IpmiRequest, what: string, signal: AbortSignal, options?: CommandOptions): Promise<IpmiResponse> {
       // One request in flight per session: BMCs are small and some freeze under bursts (omni#785).
-      const run = queue.then(() => send(request, what, signal, params.attempts));
+      const [attempts, attemptMs] = options?.atMostOnce
+        ? [1, params.attemptMs * params.attempts]
+        : [params.attempts, params.attemptMs];
+      const run = queue.then(() => send(request, what, signal, attempts, attemptMs));
       queue = run.catch(() => undefined);
       return run;
     },
@@ -116,7 +131,7 @@ export function startActiveSession(
       const signal = AbortSignal.timeout(params.attemptMs * 2);
       try {
         await queue;
-        await send(closeSession(bmcSessionId), 'Close Session', signal, 2);
+        await send(closeSession(bmcSessionId), 'Close Session', signal, 2, params.attemptMs);
       } catch {
         // The BMC times the session out on its own; nothing else to do.
       }

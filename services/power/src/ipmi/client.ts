@@ -12,12 +12,15 @@ import { userKey } from './keys.js';
 import type { IpmiRequest, IpmiResponse } from './lan-message.js';
 import { ipmiMetrics } from './metrics.js';
 import { SUITE_REJECTED, SessionSetupError } from './session-errors.js';
+import type { CommandOptions } from './active-session.js';
 import { type IpmiSession, openSession } from './session.js';
 import { type IpmiTransport, type Peer, peerKey } from './transport.js';
 
 /**
  * An IPMI v2.0 client for one BMC: keeps one RMCP+ session and reuses it across commands while it is alive,
  * re-opening it after the idle limit or when the BMC stops answering in it. Operations run one at a time.
+ * A command that got no answer in a reused session is sent again in a fresh one, unless it is `atMostOnce`: then
+ * the caller gets the `unanswered` error and decides (the BMC may have executed it; only the answer is missing).
  */
 export interface IpmiClientOptions {
   /** IP address or host name (resolved at each session set-up). */
@@ -47,13 +50,14 @@ export interface IpmiClientDeps {
 export interface IpmiClient {
   readonly target: string;
   /** Sends a command in the session and returns the response, whatever its completion code. */
-  call(request: IpmiRequest, what: string, signal: AbortSignal): Promise<IpmiResponse>;
+  call(request: IpmiRequest, what: string, signal: AbortSignal, options?: CommandOptions): Promise<IpmiResponse>;
   /** Like call, but a non-zero completion code becomes a classified IpmiError; returns the response data. */
   expect(
     request: IpmiRequest,
     what: string,
     signal: AbortSignal,
     commandSpecific?: Readonly<Record<number, readonly [IpmiErrorCode, string]>>,
+    options?: CommandOptions,
   ): Promise<Buffer>;
   close(): Promise<void>;
 }
@@ -125,26 +129,48 @@ export function createIpmiClient(options: IpmiClientOptions, deps: IpmiClientDep
     if (old) void old.close();
   }
 
-  async function run(request: IpmiRequest, what: string, signal: AbortSignal): Promise<IpmiResponse> {
+  /** A session for the command; a set-up failure means the command itself was never sent. */
+  async function sessionFor(signal: AbortSignal): Promise<IpmiSession> {
+    try {
+      session ??= await open(signal);
+      return session;
+    } catch (err) {
+      if (!isIpmiError(err) || !err.unanswered) throw err;
+      throw new IpmiError(err.code, err.message, { cause: err, unanswered: false });
+    }
+  }
+
+  async function run(
+    request: IpmiRequest,
+    what: string,
+    signal: AbortSignal,
+    commandOptions: CommandOptions,
+  ): Promise<IpmiResponse> {
     if (closed) throw new IpmiError('unreachable', `IPMI client for ${target} is closed`);
     if (session && now() - session.lastActivity > options.sessionIdleMs) drop();
     const reused = session !== undefined;
-    session ??= await open(signal);
+    const current = await sessionFor(signal);
     try {
-      return await session.command(request, what, signal);
+      return await current.command(request, what, signal, commandOptions);
     } catch (err) {
       // No answer inside the session: its state is unknown (the BMC may have dropped it), so never reuse it.
       if (isIpmiError(err) && (err.code === 'unreachable' || err.code === 'timeout')) drop();
       if (!reused || signal.aborted || !isIpmiError(err) || err.code !== 'unreachable') throw err;
+      // The BMC may have executed it and lost only the answer: sending it again could do it twice.
+      if (commandOptions.atMostOnce === true) throw err;
       // A reused session that the BMC ignores entirely was most likely timed out by the BMC: open anew once.
       deps.logger?.debug({ bmc: target }, 'ipmi: no answer in a reused session, re-opening it');
-      session = await open(signal);
-      return await session.command(request, what, signal);
+      return await (await sessionFor(signal)).command(request, what, signal, commandOptions);
     }
   }
 
-  function call(request: IpmiRequest, what: string, signal: AbortSignal): Promise<IpmiResponse> {
-    const result = queue.then(() => run(request, what, signal));
+  function call(
+    request: IpmiRequest,
+    what: string,
+    signal: AbortSignal,
+    commandOptions: CommandOptions = {},
+  ): Promise<IpmiResponse> {
+    const result = queue.then(() => run(request, what, signal, commandOptions));
     queue = result.catch(() => undefined);
     return result.then(
       (response) => {
@@ -164,8 +190,8 @@ export function createIpmiClient(options: IpmiClientOptions, deps: IpmiClientDep
   return {
     target,
     call,
-    async expect(request, what, signal, commandSpecific) {
-      const response = await call(request, what, signal);
+    async expect(request, what, signal, commandSpecific, commandOptions) {
+      const response = await call(request, what, signal, commandOptions);
       if (response.completionCode === 0) return response.data;
       const failure: CompletionFailure = classifyCompletionCode(response.completionCode, commandSpecific);
       throw new IpmiError(failure.code, `${what} on ${target}: ${failure.text}`);

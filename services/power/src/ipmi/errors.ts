@@ -16,10 +16,16 @@ export type IpmiErrorCode = (typeof IPMI_ERROR_CODES)[number];
 export class IpmiError extends Error {
   override readonly name = 'IpmiError';
   readonly code: IpmiErrorCode;
+  /**
+   * A datagram of the failed exchange left the socket and no answer came back: the BMC may have acted on it.
+   * False when nothing was sent or the BMC answered (a completion code, a refused session).
+   */
+  readonly unanswered: boolean;
 
-  constructor(code: IpmiErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: IpmiErrorCode, message: string, options?: { cause?: unknown; unanswered?: boolean }) {
     super(message, options);
     this.code = code;
+    this.unanswered = options?.unanswered ?? false;
   }
 }
 

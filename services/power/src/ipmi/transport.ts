@@ -13,6 +13,9 @@ import { type IpmiMetrics, ipmiMetrics } from './metrics.js';
  *
  * The price: Linux reports ICMP "port unreachable" only on connected sockets, so a dead BMC shows up as "no
  * answer" after the retransmissions, classified 'unreachable' when the BMC never answered during the exchange.
+ * Either way a datagram went out, so the error is marked `unanswered`: the BMC may have received and acted on the
+ * request (only the answer was lost). Failures before anything left (closed transport, local send error on the
+ * first datagram, deadline already passed) are not.
  */
 export interface Peer {
   /** An IP literal (resolve host names before), as the socket reports it on received datagrams. */
@@ -52,7 +55,8 @@ export interface IpmiTransportOptions {
 interface Pending {
   heard: boolean;
   offer(datagram: Buffer): boolean;
-  cancel(err: IpmiError): void;
+  /** Ends the exchange with the error `make` builds, told whether a datagram of it may have left. */
+  cancel(make: (unanswered: boolean) => IpmiError): void;
 }
 
 type Family = 'udp4' | 'udp6';
@@ -115,10 +119,14 @@ export function createIpmiTransport(options: IpmiTransportOptions = {}): IpmiTra
       const target = peerKey(peer);
       if (closed)
         return reject(new IpmiError('unreachable', `IPMI transport closed before ${opts.what} from ${target}`));
-      if (opts.signal.aborted) return reject(deadline(opts.what, target));
+      if (opts.signal.aborted) return reject(deadline(opts.what, target, false));
       let attempt = 0;
       let timer: NodeJS.Timeout | undefined;
       let done = false;
+      // Datagrams handed to the socket, and those the socket refused: while started > failed, one may be out.
+      let started = 0;
+      let failed = 0;
+      const mayHaveLeft = (): boolean => started > failed;
       const entry: Pending = {
         heard: false,
         offer(datagram) {
@@ -133,14 +141,14 @@ export function createIpmiTransport(options: IpmiTransportOptions = {}): IpmiTra
           resolve(value);
           return true;
         },
-        cancel(err) {
+        cancel(make) {
           finish();
-          reject(err);
+          reject(make(mayHaveLeft()));
         },
       };
       const onAbort = (): void => {
         finish();
-        reject(deadline(opts.what, target));
+        reject(deadline(opts.what, target, mayHaveLeft()));
       };
       function finish(): void {
         done = true;
@@ -155,10 +163,17 @@ export function createIpmiTransport(options: IpmiTransportOptions = {}): IpmiTra
         if (attempt > 0) metrics.retransmits.inc();
         const datagram = opts.build(attempt);
         attempt += 1;
+        started += 1;
         transmit(peer, datagram).catch((err: unknown) => {
+          failed += 1;
           if (done) return;
           finish();
-          reject(new IpmiError('unreachable', `sending to ${target} failed: ${errText(err)}`, { cause: err }));
+          reject(
+            new IpmiError('unreachable', `sending to ${target} failed: ${errText(err)}`, {
+              cause: err,
+              unanswered: mayHaveLeft(),
+            }),
+          );
         });
         timer = setTimeout(() => {
           if (done) return;
@@ -170,6 +185,7 @@ export function createIpmiTransport(options: IpmiTransportOptions = {}): IpmiTra
               silent ? 'unreachable' : 'timeout',
               `no ${opts.what} from ${target} after ${opts.attempts} attempts of ${opts.attemptMs} ms` +
                 (silent ? ' (the BMC sent nothing)' : ' (the BMC answered, but not to this request)'),
+              { unanswered: mayHaveLeft() },
             ),
           );
         }, opts.attemptMs);
@@ -193,7 +209,7 @@ export function createIpmiTransport(options: IpmiTransportOptions = {}): IpmiTra
     async close() {
       if (closed) return;
       closed = true;
-      const err = new IpmiError('unreachable', 'IPMI transport closed');
+      const err = (unanswered: boolean) => new IpmiError('unreachable', 'IPMI transport closed', { unanswered });
       for (const set of [...pending.values()]) for (const p of [...set]) p.cancel(err);
       const all = await Promise.allSettled([...sockets.values()]);
       sockets.clear();
@@ -210,8 +226,8 @@ export function peerKey(peer: { address: string; port: number }): string {
   return isIPv6(peer.address) ? `[${peer.address}]:${peer.port}` : `${peer.address}:${peer.port}`;
 }
 
-function deadline(what: string, target: string): IpmiError {
-  return new IpmiError('timeout', `deadline reached while waiting for ${what} from ${target}`);
+function deadline(what: string, target: string, unanswered: boolean): IpmiError {
+  return new IpmiError('timeout', `deadline reached while waiting for ${what} from ${target}`, { unanswered });
 }
 
 function errText(err: unknown): string {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { BmcError } from '../drivers/driver.js';
+import { BmcError, beforeSending } from '../drivers/driver.js';
 import type { Authenticator } from './auth.js';
 import { classifyFailure, isRecord, type RedfishFailure } from './classify.js';
 import type { Redactor } from './redact.js';
@@ -48,7 +48,13 @@ export function createRedfishClient(transport: Transport, auth: Authenticator, r
   const target = transport.target;
 
   async function sendOnce(request: RedfishRequest): Promise<{ answer: RedfishAnswer; used: Record<string, string> }> {
-    const used = request.anonymous === true ? {} : await auth.headers(request.operation, request.signal);
+    let used: Record<string, string> = {};
+    try {
+      if (request.anonymous !== true) used = await auth.headers(request.operation, request.signal);
+    } catch (error) {
+      // A failed login: the request itself never left.
+      throw beforeSending(error);
+    }
     const headers: Record<string, string> = { accept: 'application/json', 'odata-version': '4.0', ...used };
     let body: string | undefined;
     if (request.body !== undefined) {
@@ -102,7 +108,9 @@ export function createRedfishClient(transport: Transport, auth: Authenticator, r
     errorFor(answer, operation, what) {
       const failure = answer.failure ?? classifyFailure(answer.status, answer.body);
       const detail = failure.code === 'auth-failed' ? `HTTP ${answer.status}: credentials rejected` : failure.detail;
-      return new BmcError(failure.code, target, operation, redactor.redact(`${what}: ${detail}`));
+      // 502/504 come from a gateway in front of the service, which may have received the request and not answered.
+      const unanswered = answer.status === 502 || answer.status === 504;
+      return new BmcError(failure.code, target, operation, redactor.redact(`${what}: ${detail}`), { unanswered });
     },
     async close(signal, graceMs) {
       await auth.close(signal);

@@ -6,6 +6,11 @@ import type { HttpTarget } from './target.js';
  * HTTP to one BMC over a keep-alive undici Pool: TLS verification on unless `insecure`, optional CA, every
  * request bounded by the caller's AbortSignal. Transport failures become BmcErrors here; HTTP statuses are
  * returned as they are and judged by the caller. Used by the Redfish driver and by the QEMU power-API driver.
+ *
+ * A failure is `unanswered` (the BMC may have acted on the request) unless it provably happened before the
+ * request was written: name resolution, TCP connect, TLS trust, or a deadline already passed. A reset of the
+ * connection (ECONNRESET, UND_ERR_SOCKET: typical of a BMC sharing its NIC with the host it just power-cycled)
+ * is not proof of anything.
  */
 export interface TransportOptions {
   target: HttpTarget;
@@ -91,12 +96,12 @@ export function createTransport(options: TransportOptions): Transport {
   return {
     target,
     async send(request) {
-      if (request.signal.aborted) throw deadline(target, request.operation);
+      if (request.signal.aborted) throw deadline(target, request.operation, false);
       try {
         return await once(request);
       } catch (error) {
         if (error instanceof BmcError) throw error;
-        if (request.signal.aborted) throw deadline(target, request.operation, error);
+        if (request.signal.aborted) throw deadline(target, request.operation, true, error);
         // A kept-alive socket the BMC closed while idle fails the next request before any answer; a GET is
         // safe to send again once on a fresh socket.
         if (request.method === 'GET' && isStaleSocket(error)) {
@@ -104,7 +109,7 @@ export function createTransport(options: TransportOptions): Transport {
             return await once(request);
           } catch (retryError) {
             if (retryError instanceof BmcError) throw retryError;
-            if (request.signal.aborted) throw deadline(target, request.operation, retryError);
+            if (request.signal.aborted) throw deadline(target, request.operation, true, retryError);
             throw transportError(target, request.operation, retryError);
           }
         }
@@ -125,14 +130,12 @@ export function createTransport(options: TransportOptions): Transport {
   };
 }
 
-function deadline(target: string, operation: string, cause?: unknown): BmcError {
-  return new BmcError(
-    'timeout',
-    target,
-    operation,
-    'no answer before the deadline',
-    cause === undefined ? undefined : { cause },
-  );
+/** `unanswered`: the request had been handed to the connection (it may have been written) when time ran out. */
+function deadline(target: string, operation: string, unanswered: boolean, cause?: unknown): BmcError {
+  return new BmcError('timeout', target, operation, 'no answer before the deadline', {
+    unanswered,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
@@ -156,7 +159,29 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
 export function transportError(target: string, operation: string, error: unknown): BmcError {
   const code = errorCode(error);
   const verdict = classifyTransportCode(code);
-  return new BmcError(verdict.code, target, operation, verdict.detail, { cause: error });
+  const unanswered = !failedBeforeSending(error);
+  const detail = unanswered ? `${verdict.detail}; the request may have reached the BMC` : verdict.detail;
+  return new BmcError(verdict.code, target, operation, detail, { cause: error, unanswered });
+}
+
+/** Codes that only name resolution, connecting or the TLS handshake produce: no request byte was written. */
+const BEFORE_SENDING_CODES: ReadonlySet<string> = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * Pure: whether a transport failure provably happened before the request was written. Node system errors name
+ * their syscall (`connect`, `getaddrinfo`); an untrusted certificate fails the handshake. Everything else (a reset,
+ * a socket closed under the request, an unreachable host on an open connection) may have followed the request.
+ */
+export function failedBeforeSending(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code !== null && (BEFORE_SENDING_CODES.has(code) || isCertificateCode(code))) return true;
+  const syscall = errorField(error, 'syscall');
+  return syscall === 'connect' || syscall === 'getaddrinfo';
 }
 
 export function classifyTransportCode(code: string | null): { code: BmcErrorCode; detail: string } {
@@ -187,10 +212,15 @@ function isStaleSocket(error: unknown): boolean {
 
 /** The first `code` along the `cause` chain (undici wraps some socket errors). */
 function errorCode(error: unknown): string | null {
+  return errorField(error, 'code');
+}
+
+/** The first string `field` along the `cause` chain. */
+function errorField(error: unknown, field: 'code' | 'syscall'): string | null {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
+    const value = (current as Record<string, unknown>)[field];
+    if (typeof value === 'string') return value;
     current = (current as { cause?: unknown }).cause;
   }
   return null;

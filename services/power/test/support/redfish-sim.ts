@@ -31,6 +31,11 @@ export interface RedfishSimOptions {
   delayMs?: number;
   /** Change the settings/SD ETag right after the next GET of it, so the following If-Match is stale once. */
   staleEtagOnce?: boolean;
+  /**
+   * Carry out this many Reset actions, then drop the connection instead of answering each (a BMC sharing its NIC
+   * with the host it just power-cycled): the client sees the connection closed under its request.
+   */
+  dropResetAnswers?: number;
 }
 
 export type SimBoot = Record<
@@ -119,6 +124,7 @@ export async function startRedfishSim(options: RedfishSimOptions = {}): Promise<
   const sessions = new Map<string, string>(); // token → session path
   let sessionCounter = 0;
   let staleOnce = options.staleEtagOnce ?? false;
+  let resetAnswersToDrop = options.dropResetAnswers ?? 0;
   const requests: string[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -290,6 +296,12 @@ export async function startRedfishSim(options: RedfishSimOptions = {}): Promise<
           reply = route({ method, path, body: text === '' ? undefined : JSON.parse(text), headers: req.headers });
         } catch {
           reply = fail('MalformedJSON');
+        }
+        if (resetAnswersToDrop > 0 && method === 'POST' && path.endsWith('/Actions/ComputerSystem.Reset')) {
+          resetAnswersToDrop--;
+          requests.push(`${method} ${path} ${auth} dropped`);
+          req.socket.destroy();
+          return;
         }
         requests.push(`${method} ${path} ${auth} ${reply.status}`);
         write(res, reply);
