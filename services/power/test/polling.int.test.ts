@@ -83,11 +83,16 @@ describe('power state polling (real nats-server)', () => {
     );
     const changes = (m: string) =>
       h.changed.filter((c) => c.machineId === m).map((c) => `${c.previous}→${c.state} (${c.source})`);
-    expect(all.map(changes)).toEqual([
+    const expected = [
       ['null→on (poll)', 'on→off (poll)'],
       ['null→off (poll)'],
       ...(ipmiTools ? [['null→off (poll)', 'off→on (poll)']] : []),
-    ]);
+    ];
+    // power.changed is published next to the KV write, so it may land a moment after the state is visible.
+    await waitFor(() => JSON.stringify(all.map(changes)) === JSON.stringify(expected), { timeoutMs: 5_000 }).catch(
+      () => undefined,
+    );
+    expect(all.map(changes)).toEqual(expected);
   }, 45_000);
 
   it('never has two replicas (or a poll and a command) on one BMC at once', async () => {
