@@ -73,6 +73,25 @@ export function parseLabels(rawQuery: string, limits: LabelLimits = DEFAULT_LABE
 }
 
 /**
+ * The request without some keys, in both its labels and its raw query (which templates see as
+ * `request.raw_query`): for query parameters that are the server's own business, not the machine's labels.
+ */
+export function omitLabels(parsed: ParsedLabels, keys: readonly string[]): ParsedLabels {
+  if (!keys.some((key) => Object.hasOwn(parsed.labels, key))) return parsed;
+  const labels: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [key, value] of Object.entries(parsed.labels)) if (!keys.includes(key)) labels[key] = value;
+  const rawQuery = parsed.rawQuery
+    .split('&')
+    .filter((part) => {
+      const eq = part.indexOf('=');
+      const key = unescapeQuery(eq < 0 ? part : part.slice(0, eq));
+      return key === null || !keys.includes(key);
+    })
+    .join('&');
+  return { labels, rawQuery };
+}
+
+/**
  * The normalised value of a reserved label (also used for group selectors, so both sides compare equal):
  * `mac` → lower-case colon form (null when invalid), `uuid` → lower case (canonical form when it is a UUID).
  */

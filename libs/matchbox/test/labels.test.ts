@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DEFAULT_LABEL_LIMITS, LabelError, parseLabels, rawQueryOf } from '@metalbus/matchbox';
+import { DEFAULT_LABEL_LIMITS, LabelError, omitLabels, parseLabels, rawQueryOf } from '@metalbus/matchbox';
 
 const labelsOf = (query: string) => {
   const result = parseLabels(query);
@@ -86,6 +86,20 @@ describe('parseLabels', () => {
       }),
       { seed: 20260822, numRuns: 300 },
     );
+  });
+
+  it('omitLabels drops keys from the labels and the raw query, and keeps a request without them as it is', () => {
+    const parsed = parseLabels('uuid=a1&bootstrap=1&b%6Fotstrap=2&os=x&bootstrap');
+    if (!parsed.ok) throw parsed.error;
+    const omitted = omitLabels(parsed.value, ['bootstrap']);
+    expect({ labels: { ...omitted.labels }, rawQuery: omitted.rawQuery }).toEqual({
+      labels: { uuid: 'a1', os: 'x' },
+      rawQuery: 'uuid=a1&os=x',
+    });
+    expect(Object.getPrototypeOf(omitted.labels)).toBe(null);
+    const plain = parseLabels('uuid=a1&os=x');
+    if (!plain.ok) throw plain.error;
+    expect(omitLabels(plain.value, ['bootstrap'])).toBe(plain.value);
   });
 
   it('rawQueryOf takes the part after ? and drops a fragment', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ipxeBinRoutes } from '../src/assets/ipxe-routes.js';
+import { arm64DirFor } from '../src/assets/ipxe-store.js';
 import { pseudoRandomBytes } from './fixtures/assets/fake-factory.js';
 import { harness, MACHINE, MTIME_SEC, stable, until, type Harness } from './fixtures/assets/tree.js';
 
@@ -120,5 +121,59 @@ describe('GET|HEAD /ipxe-bin/<arch>/<file> (in memory)', () => {
         replica: 'test-1',
       },
     ]);
+  });
+});
+
+describe('IPXE_ARM64_DIR default: <IPXE_DIR>/arm64 (the layout dhcp-proxy serves over TFTP)', () => {
+  let dir: string;
+  const efi = pseudoRandomBytes(5_000, 21);
+  const armEfi = pseudoRandomBytes(6_000, 22);
+  const armSnp = pseudoRandomBytes(7_000, 23);
+  const otherArm = pseudoRandomBytes(8_000, 24);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mb-ipxe-arm-'));
+    await mkdir(join(dir, 'ipxe', 'arm64'), { recursive: true });
+    await mkdir(join(dir, 'elsewhere'));
+    await mkdir(join(dir, 'no-arm'));
+    await writeFile(join(dir, 'ipxe', 'ipxe.efi'), efi);
+    await writeFile(join(dir, 'ipxe', 'arm64', 'ipxe.efi'), armEfi);
+    await writeFile(join(dir, 'ipxe', 'arm64', 'snponly.efi'), armSnp);
+    await writeFile(join(dir, 'elsewhere', 'ipxe.efi'), otherArm);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Status and body digest of each arm64 URL for a given IPXE_DIR / IPXE_ARM64_DIR. */
+  async function serve(amd64Dir: string, arm64Dir?: string): Promise<Record<string, string>> {
+    const h = harness();
+    await h.app.register(ipxeBinRoutes, {
+      amd64Dir,
+      ...(arm64Dir === undefined ? {} : { arm64Dir }),
+      reporter: h.reporter,
+    });
+    const out: Record<string, string> = {};
+    for (const file of ['ipxe.efi', 'ipxe-arm64.efi', 'snponly-arm64.efi']) {
+      const r = await h.app.inject({ method: 'GET', url: `/ipxe-bin/arm64/${file}` });
+      out[file] = r.statusCode === 200 ? sha(r.rawPayload) : String(r.statusCode);
+    }
+    await h.app.close();
+    return out;
+  }
+  const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex').slice(0, 12);
+
+  it('serves arm64 builds and their dhcp-proxy names from <IPXE_DIR>/arm64 when IPXE_ARM64_DIR is unset', async () => {
+    expect({
+      defaulted: await serve(join(dir, 'ipxe')),
+      overridden: await serve(join(dir, 'ipxe'), join(dir, 'elsewhere')),
+      none: await serve(join(dir, 'no-arm')),
+      resolved: await arm64DirFor(join(dir, 'ipxe'), undefined),
+    }).toEqual({
+      defaulted: { 'ipxe.efi': sha(armEfi), 'ipxe-arm64.efi': sha(armEfi), 'snponly-arm64.efi': sha(armSnp) },
+      overridden: { 'ipxe.efi': sha(otherArm), 'ipxe-arm64.efi': sha(otherArm), 'snponly-arm64.efi': '404' },
+      none: { 'ipxe.efi': '404', 'ipxe-arm64.efi': '404', 'snponly-arm64.efi': '404' },
+      resolved: join(dir, 'ipxe', 'arm64'),
+    });
   });
 });

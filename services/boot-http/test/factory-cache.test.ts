@@ -47,10 +47,17 @@ describe('factory image cache: single flight, streaming, failures, eviction (rea
   let fake: FakeFactory;
   let fa: FactoryApp;
   let client: Agent;
+  // The failed-download memo's clock: moved past FACTORY_FAILURE_TTL_MS before a retry is expected to refetch.
+  let skew = 0;
+  const forgetFailures = (): void => void (skew += 10_001);
 
   beforeAll(async () => {
     fake = await startFakeFactory();
-    fa = await startFactoryApp({ factoryUrl: fake.url, cacheMaxBytes: Math.floor(3.5 * MiB) });
+    fa = await startFactoryApp({
+      factoryUrl: fake.url,
+      cacheMaxBytes: Math.floor(3.5 * MiB),
+      now: () => Date.now() + skew,
+    });
     client = new Agent({ connections: 1100, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 });
   });
   afterAll(async () => {
@@ -162,6 +169,7 @@ describe('factory image cache: single flight, streaming, failures, eviction (rea
       cached: cachedOnDisk(fa.cacheDir, path),
       tmp: await readdir(join(fa.cacheDir, 'tmp')),
     };
+    forgetFailures();
     const again = await fetchHash(`${fa.url}/factory${path}`, client);
     await idle();
     expect({
@@ -202,6 +210,7 @@ describe('factory image cache: single flight, streaming, failures, eviction (rea
     const got = [await text(p500), await text(pCut), await text(pDigest)];
     await idle();
     const cached = [p500, pCut, pDigest].map((p) => cachedOnDisk(fa.cacheDir, p));
+    forgetFailures();
     const retry = [
       await fetchHash(`${fa.url}/factory${p500}`, client),
       await fetchHash(`${fa.url}/factory${pDigest}`, client),
@@ -258,7 +267,7 @@ describe('factory cache eviction under CACHE_MAX_BYTES (LRU)', () => {
       await get(11); // evicted: fetched again
       const hits = [10, 11, 12, 13, 14].map((n) => fake.hits.get(imagePath(n)));
       expect({ state, hits, evictions: await fa.metric('metalbus_boot_http_factory_cache_evictions_total') }).toEqual({
-        state: { bytes: 3 * MiB, files: 3, inflight: 0, onDisk: [10, 13, 14] },
+        state: { bytes: 3 * MiB, files: 3, inflight: 0, queued: 0, onDisk: [10, 13, 14] },
         hits: [1, 2, 1, 1, 1],
         evictions: 3,
       });

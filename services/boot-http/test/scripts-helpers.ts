@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { bootIntentSchema, type BootIntent, type BootIntentInput, type EventInput } from '@metalbus/events';
+import { assetRoutes, createAssetReporter } from '../src/assets/index.js';
 import { joinConfigRoutes } from '../src/config-route/join-config.js';
 import {
   scriptConfigSchema,
@@ -59,8 +60,12 @@ export type Built = {
   nextPublish: () => Promise<Published>;
 };
 
-/** A Fastify app with only the script and /config plugins. */
-export async function build(state: ScriptState, overrides: Partial<ScriptRoutesOptions> = {}): Promise<Built> {
+/** A Fastify app with only the script and /config plugins (and /assets/ from `assetsRoot`, when given). */
+export async function build(
+  state: ScriptState,
+  overrides: Partial<ScriptRoutesOptions> = {},
+  extras: { assetsRoot?: string } = {},
+): Promise<Built> {
   const app = Fastify({ logger: false });
   const registry = new Registry();
   const published: Published[] = [];
@@ -81,6 +86,15 @@ export async function build(state: ScriptState, overrides: Partial<ScriptRoutesO
     ...overrides,
   });
   await app.register(joinConfigRoutes, { provider: state.provider, registry });
+  if (extras.assetsRoot !== undefined) {
+    const reporter = createAssetReporter({
+      registry,
+      publish: () => undefined,
+      resolveMachine: () => null,
+      replica: 'x',
+    });
+    await app.register(assetRoutes, { root: extras.assetsRoot, reporter });
+  }
   await app.ready();
   const nextPublish = () => new Promise<Published>((resolve) => waiters.push(resolve));
   return { app, published, registry, factory, nextPublish };

@@ -63,7 +63,7 @@ describe('GET /boot.ipxe', () => {
         'set metalbus-backoff:int32 1',
         ':metalbus-retry',
         'inc metalbus-attempt',
-        'chain --replace http://10.0.0.5:8080/ipxe?uuid=${uuid}&mac=${mac:hexhyp}&domain=${domain:uristring}&hostname=${hostname:uristring}&serial=${serial:uristring}&arch=${buildarch:uristring}&platform=${platform:uristring} ||',
+        'chain --replace http://10.0.0.5:8080/ipxe?uuid=${uuid}&mac=${mac:hexhyp}&domain=${domain:uristring}&hostname=${hostname:uristring}&serial=${serial:uristring}&arch=${buildarch:uristring}&platform=${platform:uristring}&bootstrap=1 ||',
         'iseq ${metalbus-attempt} 10 && goto metalbus-give-up ||',
         'echo metalbus: no boot script (attempt ${metalbus-attempt}), retrying in ${metalbus-backoff}s',
         'sleep ${metalbus-backoff}',
@@ -90,7 +90,7 @@ describe('GET /boot.ipxe', () => {
     });
     const body = (await get(built.app, '/boot.ipxe')).body;
     expect(body.split('\n').filter((l) => l.startsWith('chain') || l.startsWith('iseq'))).toEqual([
-      'chain --replace http://boot.example:8080/ipxe?uuid=${uuid}&mac=${mac:hexhyp}&domain=${domain:uristring}&hostname=${hostname:uristring}&serial=${serial:uristring}&arch=${buildarch:uristring}&platform=${platform:uristring} ||',
+      'chain --replace http://boot.example:8080/ipxe?uuid=${uuid}&mac=${mac:hexhyp}&domain=${domain:uristring}&hostname=${hostname:uristring}&serial=${serial:uristring}&arch=${buildarch:uristring}&platform=${platform:uristring}&bootstrap=1 ||',
       'iseq ${metalbus-attempt} 3 && goto metalbus-give-up ||',
       'iseq ${metalbus-backoff} 8 || inc metalbus-backoff ${metalbus-backoff}',
     ]);

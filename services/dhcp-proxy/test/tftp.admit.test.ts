@@ -139,7 +139,7 @@ describe('admitRequest', () => {
 });
 
 describe('negotiate', () => {
-  const limits = { maxBlksize: 1468, maxWindowsize: 16, defaultTimeoutMs: 1000 };
+  const limits = { maxBlksize: 1468, maxWindowsize: 16, defaultTimeoutMs: 1000, maxClientTimeoutS: 5 };
 
   it('no options: RFC 1350 defaults and no OACK', () => {
     expect(negotiate([], 5000, limits)).toEqual({ blksize: 512, windowsize: 1, timeoutMs: 1000, oack: [] });
@@ -169,6 +169,42 @@ describe('negotiate', () => {
       ],
     });
     expect(negotiate([{ name: 'blksize', value: 1024 }], 1, limits).oack).toEqual([['blksize', '1024']]);
+  });
+
+  it('declines a timeout above TFTP_MAX_CLIENT_TIMEOUT_S (RFC 2349 allows no smaller echo) and keeps its own', () => {
+    const asked = (value: number) =>
+      negotiate(
+        [
+          { name: 'timeout', value },
+          { name: 'tsize', value: 0 },
+        ],
+        100,
+        limits,
+      );
+    expect([asked(255), asked(6), asked(5), asked(1)]).toEqual([
+      { blksize: 512, windowsize: 1, timeoutMs: 1000, oack: [['tsize', '100']] },
+      { blksize: 512, windowsize: 1, timeoutMs: 1000, oack: [['tsize', '100']] },
+      {
+        blksize: 512,
+        windowsize: 1,
+        timeoutMs: 5000,
+        oack: [
+          ['timeout', '5'],
+          ['tsize', '100'],
+        ],
+      },
+      {
+        blksize: 512,
+        windowsize: 1,
+        timeoutMs: 1000,
+        oack: [
+          ['timeout', '1'],
+          ['tsize', '100'],
+        ],
+      },
+    ]);
+    // Only a declined timeout asked for: no option accepted, so no OACK at all (plain RFC 1350 start).
+    expect(negotiate([{ name: 'timeout', value: 255 }], 100, limits).oack).toEqual([]);
   });
 });
 

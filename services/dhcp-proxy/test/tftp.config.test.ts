@@ -12,6 +12,7 @@ describe('tftpConfigSchema', () => {
       ipxeDir: '/usr/lib/ipxe',
       maxTransfers: 500,
       timeoutMs: 1000,
+      maxClientTimeoutS: 5,
       retries: 5,
       maxBlksize: 65464,
       maxWindowsize: 64,
@@ -29,6 +30,7 @@ describe('tftpConfigSchema', () => {
       IPXE_DIR: '/srv/ipxe',
       TFTP_MAX_TRANSFERS: '50',
       TFTP_TIMEOUT_MS: '250',
+      TFTP_MAX_CLIENT_TIMEOUT_S: '30',
       TFTP_RETRIES: '0',
       TFTP_MAX_BLKSIZE: '1468',
       TFTP_MAX_WINDOWSIZE: '1',
@@ -42,6 +44,7 @@ describe('tftpConfigSchema', () => {
       ipxeDir: '/srv/ipxe',
       maxTransfers: 50,
       timeoutMs: 250,
+      maxClientTimeoutS: 30,
       retries: 0,
       maxBlksize: 1468,
       maxWindowsize: 1,
@@ -57,10 +60,12 @@ describe('tftpConfigSchema', () => {
       TFTP_PORT: '70000',
       TFTP_MAX_BLKSIZE: '7',
       TFTP_MAX_WINDOWSIZE: '65536',
+      TFTP_MAX_CLIENT_TIMEOUT_S: '256',
     });
     expect(result.ok ? null : result.error.issues.map((i) => `${i.variable}: ${i.expected}`)).toEqual([
       'TFTP_ADDRESS: an IPv4 or IPv6 address',
       'TFTP_PORT: a port number 0-65535',
+      'TFTP_MAX_CLIENT_TIMEOUT_S: an integer 1-255 (s)',
       'TFTP_MAX_BLKSIZE: an integer 8-65464 (bytes)',
       'TFTP_MAX_WINDOWSIZE: an integer 1-65535 (blocks)',
     ]);

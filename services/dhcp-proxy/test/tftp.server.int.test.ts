@@ -401,6 +401,67 @@ describe('TFTP server, in process', () => {
     ]);
   });
 
+  it('a client that never acknowledges the OACK gets OACKs only, at our timeout when it asked for more than the cap', async () => {
+    // A spoofed request looks exactly like this: the real owner of the address never answers.
+    const h = await startServer({ timeoutMs: 100, retries: 2, maxClientTimeoutS: 5 });
+    const client = await openClient();
+    const options: OptionPair[] = [
+      ['blksize', '512'],
+      ['windowsize', '4'],
+      ['timeout', '255'],
+    ];
+    client.send(encodeRequest('rrq', 'small.bin', 'octet', options), h.port);
+    const seen: string[] = [];
+    for (let i = 0; i < 4; i++) seen.push(show((await client.next()).msg));
+    expect(seen).toEqual([
+      'OACK blksize=512 windowsize=4', // timeout=255 declined (RFC 2349 allows no smaller echo)
+      'OACK blksize=512 windowsize=4',
+      'OACK blksize=512 windowsize=4',
+      'ERROR 0 no acknowledgement after 2 retransmissions',
+    ]);
+    await until(() => h.failed.length === 1);
+    expect(h.failed[0]).toEqual({
+      file: 'small.bin',
+      peer: { address: '127.0.0.1', port: client.port },
+      reason: 'timeout',
+      message: 'no acknowledgement after 2 retransmissions',
+      errorCode: 0,
+      bytes: 0,
+      blksize: 512,
+      windowsize: 4,
+      retransmits: 2,
+      ...anyDuration,
+    });
+  });
+
+  it('after an ACK 0 with no DATA ACK, one window goes out and then block 1 alone is resent', async () => {
+    const h = await startServer({ timeoutMs: 100, retries: 2 });
+    const client = await openClient();
+    client.send(
+      encodeRequest('rrq', 'small.bin', 'octet', [
+        ['blksize', '8'],
+        ['windowsize', '4'],
+      ]),
+      h.port,
+    );
+    const oack = await client.next();
+    client.send(encodeAck(0), oack.port);
+    const seen: string[] = [show(oack.msg)];
+    for (let i = 0; i < 7; i++) seen.push(show((await client.next()).msg));
+    expect(seen).toEqual([
+      'OACK blksize=8 windowsize=4',
+      'DATA 1 8',
+      'DATA 2 8',
+      'DATA 3 8',
+      'DATA 4 8',
+      'DATA 1 8',
+      'DATA 1 8',
+      'ERROR 0 no acknowledgement after 2 retransmissions',
+    ]);
+    await until(() => h.failed.length === 1);
+    expect([h.failed[0]?.bytes, h.failed[0]?.retransmits]).toEqual([6 * 8, 2]);
+  });
+
   it('ends the transfer when the client sends ERROR, or when the client is gone (ICMP unreachable)', async () => {
     const h = await startServer({ timeoutMs: 100 });
     const quitter = await openClient();

@@ -107,6 +107,32 @@ describe('transfer state machine', () => {
     expect(s.retransmits).toBe(2 + 4);
   });
 
+  it('before any DATA ACK a timeout resends block 1 only, never the window; the OACK phase resends only the OACK', () => {
+    const s = createTransfer(spec({ size: 10 * 512, windowsize: 4, maxRetries: 3, withOack: true }));
+    expect(start(s)).toBe('send-oack');
+    expect(trace(s, ['timeout', 'timeout', 0, 'timeout', 'timeout', 'timeout', 'timeout', 'timeout'])).toEqual([
+      'timeout->send-oack',
+      'timeout->send-oack',
+      '0->send 1..4', // the client's ACK 0 opens the first window
+      'timeout->send 1..1',
+      'timeout->send 1..1',
+      'timeout->send 1..1',
+      'timeout->give-up',
+      'timeout->ignore-finished',
+    ]);
+    // One window, then one block per retry: 7 blocks, not 4 + 3 × 4.
+    expect({ sentBytes: s.sentBytes, retransmits: s.retransmits }).toEqual({ sentBytes: 7 * 512, retransmits: 5 });
+    const t = createTransfer(spec({ size: 10 * 512, windowsize: 4, maxRetries: 3, withOack: true }));
+    start(t);
+    expect(trace(t, [0, 'timeout', 'timeout', 2, 'timeout'])).toEqual([
+      '0->send 1..4',
+      'timeout->send 1..1',
+      'timeout->send 1..1',
+      '2->send 3..6', // the client answered: full windows again
+      'timeout->send 3..6',
+    ]);
+  });
+
   it('block numbers roll over to 0 after 65535: a 33.5 MB file at blksize 512 completes', () => {
     const size = 512 * 70_000 + 7; // 70,001 blocks
     const s = createTransfer(spec({ size }));

@@ -1,7 +1,14 @@
-export { assetsConfigSchema, assetsConfigShape, type AssetsConfig } from './config.js';
+export { assetsConfigSchema, assetsConfigShape, DEFAULT_ASSETS_DIR, type AssetsConfig } from './config.js';
 export { assetRoutes, DEFAULT_CHUNK_BYTES, type AssetRoutesOptions } from './local-routes.js';
 export { ipxeBinRoutes, type IpxeBinRoutesOptions } from './ipxe-routes.js';
-export { loadIpxeBinaries, IPXE_FILES, type IpxeArch, type IpxeBinary, type IpxeStoreResult } from './ipxe-store.js';
+export {
+  arm64DirFor,
+  loadIpxeBinaries,
+  IPXE_FILES,
+  type IpxeArch,
+  type IpxeBinary,
+  type IpxeStoreResult,
+} from './ipxe-store.js';
 export {
   createAssetReporter,
   type AssetReporter,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { loadIpxeBinaries, ipxeKey, type IpxeStoreResult } from './ipxe-store.js';
+import { arm64DirFor, loadIpxeBinaries, ipxeKey, type IpxeStoreResult } from './ipxe-store.js';
 import { notFound, pathOf } from './local-routes.js';
 import type { AssetReporter } from './report.js';
 import { decide } from './representation.js';
@@ -8,7 +8,7 @@ import { requestView, sendDecision } from './send.js';
 export interface IpxeBinRoutesOptions {
   /** IPXE_DIR (amd64). */
   readonly amd64Dir: string;
-  /** IPXE_ARM64_DIR, when set. */
+  /** IPXE_ARM64_DIR, when set; else `<amd64Dir>/arm64` is used if it is a directory. */
   readonly arm64Dir?: string | undefined;
   readonly reporter: AssetReporter;
   /** For tests and benchmarks: binaries already loaded (skips the directories). */
@@ -21,7 +21,9 @@ export interface IpxeBinRoutesOptions {
  * exact map key, so no request ever reaches the filesystem.
  */
 export async function ipxeBinRoutes(app: FastifyInstance, opts: IpxeBinRoutesOptions): Promise<void> {
-  const store = opts.preloaded ?? (await loadIpxeBinaries({ amd64: opts.amd64Dir, arm64: opts.arm64Dir }));
+  const store =
+    opts.preloaded ??
+    (await loadIpxeBinaries({ amd64: opts.amd64Dir, arm64: await arm64DirFor(opts.amd64Dir, opts.arm64Dir) }));
   if (store.missing.length > 0) app.log.warn({ missing: store.missing }, 'iPXE binaries missing: served as 404');
   const { reporter } = opts;
 

@@ -37,6 +37,17 @@ export function ipxeKey(arch: string, name: string): string {
   return `${arch}/${name}`;
 }
 
+/**
+ * The arm64 directory: IPXE_ARM64_DIR when set, else `<IPXE_DIR>/arm64` when that is a directory (where
+ * dhcp-proxy's TFTP serves the arm64 builds from, so one IPXE_DIR serves both), else none.
+ */
+export async function arm64DirFor(amd64Dir: string, configured: string | undefined): Promise<string | undefined> {
+  if (configured !== undefined) return configured;
+  const candidate = join(amd64Dir, 'arm64');
+  const st = await stat(candidate).catch(() => null);
+  return st?.isDirectory() === true ? candidate : undefined;
+}
+
 export async function loadIpxeBinaries(dirs: Partial<Record<IpxeArch, string>>): Promise<IpxeStoreResult> {
   const binaries = new Map<string, IpxeBinary>();
   const missing: string[] = [];

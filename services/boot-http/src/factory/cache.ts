@@ -6,9 +6,12 @@ import type { Dispatcher } from 'undici';
 import { DiskStore, type StoreEntry } from './disk-store.js';
 import { Download } from './download.js';
 import { FactoryError } from './errors.js';
+import { FailureMemo } from './failure-memo.js';
 import { TailStream } from './tail-stream.js';
 
 export type LookupResult = 'hit' | 'miss' | 'joined';
+/** How a request was answered at lookup: a result, or waiting for a slot, a remembered failure, refused. */
+export type LookupOutcome = LookupResult | 'queued' | 'failed-recently' | 'busy';
 
 /** One client's hold on a cached or arriving body. `release()` exactly once, when the response has closed. */
 export interface CachedBody {
@@ -29,11 +32,19 @@ export interface FactoryCacheOptions {
   readonly idleTimeoutMs: number;
   readonly chunkBytes?: number;
   readonly hooks?: FactoryCacheHooks;
+  /** Upstream downloads at once (FACTORY_MAX_DOWNLOADS); default 4. */
+  readonly maxDownloads?: number;
+  /** Cold keys waiting for a download slot (FACTORY_DOWNLOAD_QUEUE); beyond it, 'busy'. Default 32. */
+  readonly maxQueued?: number;
+  /** How long an upstream failure is answered from memory (FACTORY_FAILURE_TTL_MS); default 10 s, 0 = never. */
+  readonly failureTtlMs?: number;
+  /** Clock of the failure memo (tests). */
+  readonly now?: () => number;
 }
 
 /** Metrics and logging attach here; every hook is optional and must not throw. */
 export interface FactoryCacheHooks {
-  lookup?(result: LookupResult): void;
+  lookup?(result: LookupOutcome): void;
   upstreamStarted?(key: string): void;
   upstreamBytes?(n: number): void;
   upstreamDone?(key: string, error: FactoryError | null): void;
@@ -43,6 +54,17 @@ export interface FactoryCacheHooks {
 
 export function cacheHash(key: string): string {
   return createHash('sha256').update(key).digest('hex');
+}
+
+/** A cold key waiting for a download slot; every request for it waits on the same entry. */
+interface Queued {
+  readonly key: string;
+  readonly url: string;
+  /** Requests waiting: each is handed one reference to the download when it starts. */
+  holders: number;
+  readonly started: Promise<Download>;
+  resolve(dl: Download): void;
+  reject(err: FactoryError): void;
 }
 
 /**
@@ -59,6 +81,11 @@ export function cacheHash(key: string): string {
 export class FactoryCache {
   readonly #store: DiskStore;
   readonly #inflight = new Map<string, Download>();
+  /** FIFO (Map order) of cold keys waiting for one of the `maxDownloads` slots. */
+  readonly #queue = new Map<string, Queued>();
+  readonly #failures: FailureMemo;
+  readonly #maxDownloads: number;
+  readonly #maxQueued: number;
   readonly #opts: FactoryCacheOptions;
   readonly #hooks: FactoryCacheHooks;
   readonly #chunkBytes: number;
@@ -68,6 +95,12 @@ export class FactoryCache {
     this.#opts = opts;
     this.#hooks = opts.hooks ?? {};
     this.#chunkBytes = opts.chunkBytes ?? 256 * 1024;
+    this.#maxDownloads = opts.maxDownloads ?? 4;
+    this.#maxQueued = opts.maxQueued ?? 32;
+    this.#failures = new FailureMemo({
+      ttlMs: opts.failureTtlMs ?? 10_000,
+      ...(opts.now === undefined ? {} : { now: opts.now }),
+    });
     this.#store = new DiskStore({
       dir: opts.dir,
       maxBytes: opts.maxBytes,
@@ -80,13 +113,20 @@ export class FactoryCache {
     return this.#store.init();
   }
 
-  get stats(): { bytes: number; files: number; inflight: number } {
-    return { bytes: this.#store.bytes, files: this.#store.files, inflight: this.#inflight.size };
+  get stats(): { bytes: number; files: number; inflight: number; queued: number } {
+    return {
+      bytes: this.#store.bytes,
+      files: this.#store.files,
+      inflight: this.#inflight.size,
+      queued: this.#queue.size,
+    };
   }
 
   /**
    * A hold on the body for `key`, once its length is known: at once for a hit, after the upstream headers for a
-   * miss. Rejects with a FactoryError when the upstream fails before its headers (the caller answers 502).
+   * miss (which may first wait for a download slot). Rejects with a FactoryError when the upstream fails before
+   * its headers or failed within FACTORY_FAILURE_TTL_MS (the caller answers 502), or with code `busy` when every
+   * slot and queue place is taken (503).
    */
   async acquire(key: string, url: string): Promise<CachedBody> {
     if (this.#closed) throw new FactoryError('closed', 'factory cache closed');
@@ -97,22 +137,49 @@ export class FactoryCache {
       this.#store.pin(hash);
       return this.#fromEntry(entry);
     }
+    const failure = this.#failures.recall(hash);
+    if (failure !== null) {
+      this.#hooks.lookup?.('failed-recently');
+      throw failure;
+    }
     let dl = this.#inflight.get(hash);
     const result: LookupResult = dl === undefined ? 'miss' : 'joined';
-    this.#hooks.lookup?.(result);
-    dl ??= this.#start(key, hash, url);
-    dl.retain();
-    this.#store.pin(hash);
+    if (dl === undefined && this.#inflight.size >= this.#maxDownloads) {
+      const queued = this.#enqueue(key, hash, url);
+      if (queued === null) {
+        this.#hooks.lookup?.('busy');
+        throw new FactoryError(
+          'busy',
+          `${this.#inflight.size} image downloads running and ${this.#queue.size} waiting ` +
+            '(FACTORY_MAX_DOWNLOADS, FACTORY_DOWNLOAD_QUEUE); retry later',
+        );
+      }
+      this.#hooks.lookup?.('queued');
+      queued.holders += 1;
+      this.#store.pin(hash);
+      try {
+        dl = await queued.started; // already retained for this request by #dequeue
+      } catch (err) {
+        this.#store.unpin(hash);
+        throw err;
+      }
+    } else {
+      this.#hooks.lookup?.(result);
+      dl ??= this.#start(key, hash, url);
+      dl.retain();
+      this.#store.pin(hash);
+    }
+    const held = dl;
     let released = false;
     const release = (): void => {
       if (released) return;
       released = true;
-      dl.release();
+      held.release();
       this.#store.unpin(hash);
     };
     let meta;
     try {
-      meta = await dl.ready;
+      meta = await held.ready;
     } catch (err) {
       release();
       throw err;
@@ -123,23 +190,59 @@ export class FactoryCache {
       size: meta.size,
       etag: etagFor(hash, meta.size),
       lastModifiedSec: meta.lastModifiedSec,
-      open: (start, end) => new TailStream(dl, start, end, chunk),
+      open: (start, end) => new TailStream(held, start, end, chunk),
       release,
     };
   }
 
-  /** Start fetching `key` if it is neither cached nor in flight; never throws, never pins. */
+  /**
+   * Start fetching `key` if it is neither cached, in flight, waiting nor recently failed; when every slot is busy
+   * it waits in the queue if there is room, else nothing happens. Never throws, never pins.
+   */
   prefetch(key: string, url: string): void {
     if (this.#closed) return;
     const hash = cacheHash(key);
-    if (this.#store.get(hash) !== undefined || this.#inflight.has(hash)) return;
-    this.#start(key, hash, url);
+    if (this.#store.get(hash) !== undefined || this.#inflight.has(hash) || this.#queue.has(hash)) return;
+    if (this.#failures.recall(hash) !== null) return;
+    if (this.#inflight.size < this.#maxDownloads) this.#start(key, hash, url);
+    else this.#enqueue(key, hash, url);
   }
 
   /** Abort downloads in flight (their clients are aborted); cached files stay for the next start. */
   close(): void {
     this.#closed = true;
     for (const dl of this.#inflight.values()) dl.abort();
+    const closed = new FactoryError('closed', 'factory cache closed');
+    for (const queued of this.#queue.values()) queued.reject(closed);
+    this.#queue.clear();
+  }
+
+  /** The queue entry for `hash` (joined or new), or null when the queue is full. */
+  #enqueue(key: string, hash: string, url: string): Queued | null {
+    const existing = this.#queue.get(hash);
+    if (existing !== undefined) return existing;
+    if (this.#queue.size >= this.#maxQueued) return null;
+    let resolve!: (dl: Download) => void;
+    let reject!: (err: FactoryError) => void;
+    const started = new Promise<Download>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    started.catch(() => undefined); // a prefetch-only entry has nobody awaiting it
+    const queued: Queued = { key, url, holders: 0, started, resolve, reject };
+    this.#queue.set(hash, queued);
+    return queued;
+  }
+
+  /** Start waiting downloads while slots are free (called when a download ends). */
+  #dequeue(): void {
+    for (const [hash, queued] of this.#queue) {
+      if (this.#closed || this.#inflight.size >= this.#maxDownloads) return;
+      this.#queue.delete(hash);
+      const dl = this.#start(queued.key, hash, queued.url);
+      for (let i = 0; i < queued.holders; i++) dl.retain();
+      queued.resolve(dl);
+    }
   }
 
   #fromEntry(entry: StoreEntry): CachedBody {
@@ -195,6 +298,8 @@ export class FactoryCache {
       });
     } catch (err) {
       error = err instanceof FactoryError ? err : new FactoryError('cache-io', 'commit failed', { cause: err });
+      // Upstream failures are answered from memory for a while; local ones (disk, shutdown) are not the upstream's.
+      if (error.code.startsWith('upstream-')) this.#failures.remember(hash, error);
       // No await before the inflight entry is gone: the next request must start afresh, not join this failure.
       void rm(tempPath, { force: true }).catch(() => undefined);
     } finally {
@@ -202,6 +307,7 @@ export class FactoryCache {
       // Same tick as the commit's continuation: a new request finds either the entry or this download.
       if (this.#inflight.get(hash) === dl) this.#inflight.delete(hash);
       dl.release();
+      this.#dequeue();
     }
     this.#hooks.upstreamDone?.(key, error);
   }

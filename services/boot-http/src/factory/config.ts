@@ -62,6 +62,36 @@ export const factoryConfigShape = {
     .positive()
     .default(10_000)
     .describe('Timeout for schematic creation and PXE script fetches from the Image Factory, in milliseconds.'),
+  FACTORY_MAX_DOWNLOADS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(4)
+    .describe(
+      'Image downloads from the Image Factory running at once. Requests for other cold images wait for a slot ' +
+        '(FACTORY_DOWNLOAD_QUEUE); requests for an image already downloading join it and need no slot.',
+    ),
+  FACTORY_DOWNLOAD_QUEUE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_000)
+    .default(32)
+    .describe(
+      'Cold images waiting for a download slot; a request for one more is answered 503 (retry later). ' +
+        'Counts images, not requests.',
+    ),
+  FACTORY_FAILURE_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .default(10_000)
+    .describe(
+      'How long a failed image download is remembered, in milliseconds: requests for that image meanwhile get the ' +
+        'same 502 without another upstream fetch. 0: every request retries the upstream.',
+    ),
   FACTORY_IMAGE_IDLE_TIMEOUT_MS: z.coerce
     .number()
     .int()

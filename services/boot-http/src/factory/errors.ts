@@ -9,6 +9,7 @@ export const FACTORY_ERROR_CODES = [
   'upstream-bad-response', // 2xx but the body is not what the API promises (schematic JSON)
   'cache-io', // local disk error while writing the cache
   'closed', // the factory client was closed (shutdown)
+  'busy', // FACTORY_MAX_DOWNLOADS running and FACTORY_DOWNLOAD_QUEUE waiting: answered 503, not 502
 ] as const;
 
 export type FactoryErrorCode = (typeof FACTORY_ERROR_CODES)[number];
@@ -18,8 +19,10 @@ export class FactoryError extends Error {
   readonly code: FactoryErrorCode;
   /** The upstream HTTP status, for `upstream-status`. */
   readonly upstreamStatus: number | null;
-  /** What fastify uses when the error reaches it: clients that have no headers yet get a 502. */
-  readonly statusCode = 502;
+  /** What fastify uses when the error reaches it: clients that have no headers yet get a 502 (503 when busy). */
+  get statusCode(): number {
+    return this.code === 'busy' ? 503 : 502;
+  }
 
   constructor(code: FactoryErrorCode, message: string, options?: { cause?: unknown; upstreamStatus?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });

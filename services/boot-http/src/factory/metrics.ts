@@ -13,7 +13,9 @@ export function createFactoryMetrics(registry: Registry): FactoryMetrics {
   const registers = [registry];
   const lookups = new Counter({
     name: `${p}cache_lookups_total`,
-    help: 'Image requests by cache result: hit (on disk), miss (started an upstream fetch), joined (fetch in flight).',
+    help:
+      'Image requests by cache result: hit (on disk), miss (started an upstream fetch), joined (fetch in flight), ' +
+      'queued (waited for a download slot), failed-recently (a remembered upstream failure), busy (refused, 503).',
     labelNames: ['result'],
     registers,
   });

@@ -30,7 +30,8 @@ const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
  * `GET /factory/pxe/<id>/<version>/metal-<arch>[-secureboot]`: the factory's PXE script with its image URLs
  * pointed at us; fetching it starts prefetching the images. `GET|HEAD /factory/image/<id>/<version>/<file>`:
  * the read-through, single-flight disk cache. Upstream failures before a client got headers → 502 with the
- * reason; after → the client's transfer is aborted (it never sees its Content-Length met).
+ * reason (also for FACTORY_FAILURE_TTL_MS after one); after → the client's transfer is aborted (it never sees its
+ * Content-Length met). Too many cold images at once → 503 (FACTORY_MAX_DOWNLOADS, FACTORY_DOWNLOAD_QUEUE).
  */
 export async function factoryRoutes(app: FastifyInstance, opts: FactoryRoutesOptions): Promise<void> {
   const { factory, reporter } = opts;
@@ -39,7 +40,7 @@ export async function factoryRoutes(app: FastifyInstance, opts: FactoryRoutesOpt
     // A cache stream that failed before its first byte: the stale 200 headers must not leak into the 502.
     if (err instanceof FactoryError && !reply.raw.headersSent) {
       for (const name of reply.raw.getHeaderNames()) reply.raw.removeHeader(name);
-      return badGateway(reply, err);
+      return upstreamError(reply, err);
     }
     throw err;
   });
@@ -60,7 +61,7 @@ export async function factoryRoutes(app: FastifyInstance, opts: FactoryRoutesOpt
     try {
       text = await factory.pxeScripts.get(id, version, target);
     } catch (err) {
-      if (err instanceof FactoryError) return badGateway(reply, err);
+      if (err instanceof FactoryError) return upstreamError(reply, err);
       throw err;
     }
     // app.prefix: the image route lives under the same prefix as this one when the lead mounts us under one.
@@ -94,7 +95,7 @@ export async function factoryRoutes(app: FastifyInstance, opts: FactoryRoutesOpt
     try {
       body = await factory.cache.acquire(key, factory.imageUrl(key));
     } catch (err) {
-      if (err instanceof FactoryError) return badGateway(reply, err);
+      if (err instanceof FactoryError) return upstreamError(reply, err);
       throw err;
     }
     if (closed) {
@@ -117,6 +118,9 @@ export async function factoryRoutes(app: FastifyInstance, opts: FactoryRoutesOpt
   app.route({ method: ['GET', 'HEAD'], url: '/factory/image/:id/:version/:file', handler: image });
 }
 
-function badGateway(reply: FastifyReply, err: FactoryError): FastifyReply {
-  return reply.code(502).type('text/plain; charset=utf-8').send(`upstream error (${err.code}): ${err.message}\n`);
+/** 502 with the upstream's failure, or 503 when every download slot and queue place is taken. */
+function upstreamError(reply: FastifyReply, err: FactoryError): FastifyReply {
+  reply.code(err.statusCode).type('text/plain; charset=utf-8');
+  if (err.code === 'busy') return reply.header('retry-after', '10').send(`factory cache busy: ${err.message}\n`);
+  return reply.send(`upstream error (${err.code}): ${err.message}\n`);
 }

@@ -17,6 +17,8 @@ export interface FactoryServiceOptions {
   readonly upstream?: Upstream;
   /** Read size for cache readers. */
   readonly chunkBytes?: number;
+  /** Clock of the failed-download memo (tests). */
+  readonly now?: () => number;
 }
 
 /** Everything factory-related the lead wires: the schematic port (for the script side), scripts, the cache. */
@@ -39,7 +41,11 @@ export async function createFactory(opts: FactoryServiceOptions): Promise<Factor
     maxBytes: config.CACHE_MAX_BYTES,
     dispatcher: upstream.get,
     idleTimeoutMs: config.FACTORY_IMAGE_IDLE_TIMEOUT_MS,
+    maxDownloads: config.FACTORY_MAX_DOWNLOADS,
+    maxQueued: config.FACTORY_DOWNLOAD_QUEUE,
+    failureTtlMs: config.FACTORY_FAILURE_TTL_MS,
     ...(opts.chunkBytes === undefined ? {} : { chunkBytes: opts.chunkBytes }),
+    ...(opts.now === undefined ? {} : { now: opts.now }),
     hooks: {
       ...metrics.cacheHooks,
       upstreamStarted: (key) => {

@@ -24,7 +24,7 @@ export const scriptConfigShape = {
     .enum(DISK_BOOT_METHODS)
     .default('exit')
     .describe(
-      'How a machine whose boot intent is "disk" leaves iPXE: exit (script `exit`), sanboot (boot drive 0x80) or http-404 (an empty 404, so the firmware tries its next boot device).',
+      'How a machine whose boot intent is "disk" leaves iPXE: exit (script `exit`), sanboot (boot drive 0x80) or http-404 (an empty 404, so the firmware tries its next boot device; a chain from /boot.ipxe gets a script that exits iPXE with an error instead, to the same effect without the retry loop).',
     ),
   DEFAULT_PROFILE: z
     .preprocess(
@@ -35,7 +35,7 @@ export const scriptConfigShape = {
         .optional(),
     )
     .describe(
-      'Profile id served to machines that have no boot intent and match no group. Unset: answer 404 naming the labels seen.',
+      'Profile id served to machines that have no boot intent and match no group. Unset: answer 404 naming the labels seen (a chain from /boot.ipxe gets a script that exits to the firmware).',
     ),
   AGENT_ASSETS: z
     .enum(AGENT_ASSET_SOURCES)
@@ -62,7 +62,9 @@ export const scriptConfigShape = {
     .min(1)
     .max(1000)
     .default(10)
-    .describe('Attempts of the /boot.ipxe chain loop before it exits to the firmware.'),
+    .describe(
+      'Attempts of the /boot.ipxe chain loop before it exits to the firmware. Only failures (no answer, 5xx) are retried; a machine with nothing to boot exits at once.',
+    ),
   BOOTSTRAP_BACKOFF_MAX_SECONDS: z.coerce
     .number()
     .int()
@@ -72,7 +74,7 @@ export const scriptConfigShape = {
   DATA_DIR: z
     .preprocess(unsetIfEmpty, z.string().min(1).optional())
     .describe(
-      'Matchbox data directory (profiles/, groups/, generic/) loaded into the KV buckets at start. Unset: use what is in NATS.',
+      'Matchbox data directory (profiles/, groups/, generic/, assets/): loaded into the KV buckets at start (DATA_DIR_SYNC), and its assets/ served under /assets/ unless ASSETS_DIR is set. Unset: use what is in NATS.',
     ),
 };
 

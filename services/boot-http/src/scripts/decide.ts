@@ -3,7 +3,7 @@ import { absoluteUrl, renderProfileIpxe, selectGroup, type Labels } from '@metal
 import { ScriptError } from './errors.js';
 import { describeLabels, type MachineFacts } from './facts.js';
 import { AGENT_EXTENSIONS, agentKernelArgs, installKernelArgs } from './kernel-args.js';
-import { diskAnswer, localAgentScript } from './render.js';
+import { diskAnswer, localAgentScript, type StopReason } from './render.js';
 import type { ScriptSettings } from './settings.js';
 import type { ScriptState } from './state.js';
 
@@ -11,6 +11,7 @@ import type { ScriptState } from './state.js';
 // (a) a boot intent for the machine wins (cordoned → 404, rejected → 404, disk / agent / install);
 // (b) else Matchbox group selection picks a profile; (c) else the default profile, else 404 naming the labels.
 // A factory-backed answer needs a schematic id first: that one step is I/O and is left to the route.
+// Every 404 carries a StopReason: the route answers it as a stop script when /boot.ipxe chained the request.
 
 export type ScriptMode = BootScriptEvent['mode'];
 export type Schematic = { extraKernelArgs: string[]; officialExtensions: string[] };
@@ -22,6 +23,8 @@ export type Answer = {
   mode: ScriptMode;
   profileId: string | null;
   groupId: string | null;
+  /** Set on the deliberate "nothing to boot here" answers (the 404s). */
+  stop: StopReason | null;
 };
 export type FactoryPlan = {
   kind: 'factory';
@@ -80,6 +83,7 @@ const answer = (
   mode: ScriptMode,
   profileId: string | null = null,
   groupId: string | null = null,
+  stop: StopReason | null = null,
 ): Answer => ({
   kind: 'answer',
   status,
@@ -87,7 +91,17 @@ const answer = (
   mode,
   profileId,
   groupId,
+  stop,
 });
+
+/** A deliberate 404: the body for direct (Matchbox-style) requests, the reason for bootstrap ones. */
+const notFound = (
+  stop: StopReason,
+  body: string,
+  mode: ScriptMode,
+  profileId: string | null = null,
+  groupId: string | null = null,
+): Answer => answer(404, body, mode, profileId, groupId, stop);
 
 /** Throws only what the state readers throw (a broken view); every other problem is a Failure value. */
 export function decideIpxe(input: DecideInput, state: ScriptState, settings: ScriptSettings): Decision {
@@ -105,8 +119,8 @@ export function decideIpxe(input: DecideInput, state: ScriptState, settings: Scr
 }
 
 function decideIntent(intent: BootIntent, input: DecideInput, state: ScriptState, settings: ScriptSettings): Decision {
-  if (intent.cordoned) return answer(404, 'machine is cordoned\n', 'cordoned');
-  if (intent.rejected) return answer(404, '', 'rejected');
+  if (intent.cordoned) return notFound('cordoned', 'machine is cordoned\n', 'cordoned');
+  if (intent.rejected) return notFound('rejected', '', 'rejected');
   const { arch } = input.facts;
   const args = { base: input.base, arch, intent, joinConfig: state.provider.get(PROVIDER_KEYS.joinConfig) };
   const secureBoot = intent.secureBoot || settings.secureBoot;
@@ -122,7 +136,7 @@ function decideIntent(intent: BootIntent, input: DecideInput, state: ScriptState
   switch (intent.mode) {
     case 'disk': {
       const disk = diskAnswer(settings.diskBootMethod);
-      return answer(disk.status, disk.body, 'disk');
+      return answer(disk.status, disk.body, 'disk', null, null, disk.stop);
     }
     case 'agent': {
       if (settings.agentProviderAddress === null) {
@@ -177,8 +191,8 @@ function decideProfile(input: DecideInput, state: ScriptState, settings: ScriptS
   if (group !== null) {
     const profile = state.profiles.get(group.profile);
     if (profile === undefined)
-      return answer(
-        404,
+      return notFound(
+        'profile-missing',
         `group "${group.id}" selects profile "${group.profile}", which does not exist\n`,
         'none',
         group.profile,
@@ -189,16 +203,16 @@ function decideProfile(input: DecideInput, state: ScriptState, settings: ScriptS
   if (settings.defaultProfile !== null) {
     const profile = state.profiles.get(settings.defaultProfile);
     if (profile === undefined)
-      return answer(
-        404,
+      return notFound(
+        'profile-missing',
         `no group matched and the default profile "${settings.defaultProfile}" does not exist\n`,
         'none',
         settings.defaultProfile,
       );
     return profileAnswer(profile, input.base, null);
   }
-  return answer(
-    404,
+  return notFound(
+    'no-match',
     `no boot intent, group or default profile matched; labels: ${describeLabels(input.labels)}\n`,
     'none',
   );
@@ -206,7 +220,7 @@ function decideProfile(input: DecideInput, state: ScriptState, settings: ScriptS
 
 function profileAnswer(profile: Profile, base: string, groupId: string | null): Answer | Failure {
   if (profile.boot === undefined)
-    return answer(404, `profile "${profile.id}" has no boot section\n`, 'none', profile.id, groupId);
+    return notFound('no-boot-section', `profile "${profile.id}" has no boot section\n`, 'none', profile.id, groupId);
   // Matchbox writes arguments verbatim (a space splits one in two, as written); a line break would start a new
   // iPXE command, so that is refused.
   const unsafe = unsafeValue(

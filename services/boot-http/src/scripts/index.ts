@@ -7,3 +7,10 @@ export { fixedState, emptyState, brokenState, type FixedStateData } from './stat
 export { scriptMetrics, type ScriptPublisher } from './observe.js';
 export { ScriptError, type ScriptErrorCode } from './errors.js';
 export { AGENT_EXTENSIONS } from './kernel-args.js';
+export { createRequestHints, type RequestHint, type RequestHints } from './request-hints.js';
+export {
+  warmSchematics,
+  type SchematicWarmer,
+  type WarmResult,
+  type WarmSchematicsOptions,
+} from './warm-schematics.js';

@@ -1,7 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Arch } from '@metalbus/events';
-import { DEFAULT_LABEL_LIMITS, parseLabels, rawQueryOf, type LabelLimits, type ParsedLabels } from '@metalbus/matchbox';
+import {
+  DEFAULT_LABEL_LIMITS,
+  omitLabels,
+  parseLabels,
+  rawQueryOf,
+  type LabelLimits,
+  type ParsedLabels,
+} from '@metalbus/matchbox';
 import { baseUrlOf } from './base-url.js';
 import { decideIpxe, type FactoryPlan } from './decide.js';
 import { ScriptError } from './errors.js';
@@ -15,7 +22,8 @@ import {
   type ScriptPublisher,
   type ScriptRoute,
 } from './observe.js';
-import { bootstrapScript, chainScript, factoryPxePath } from './render.js';
+import { BOOTSTRAP_FLAG, bootstrapScript, chainScript, factoryPxePath, stopScript } from './render.js';
+import type { RequestHints } from './request-hints.js';
 import type { CmdlineReader, FactoryPort, ScriptSettings } from './settings.js';
 import type { ScriptState } from './state.js';
 
@@ -33,6 +41,8 @@ export type ScriptRoutesOptions = {
   replica: string;
   now?: () => Date;
   labelLimits?: LabelLimits;
+  /** Filled with each machine's base URL and arch, for warmSchematics. */
+  hints?: RequestHints;
 };
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -82,7 +92,7 @@ export async function scriptRoutes(app: FastifyInstance, opts: ScriptRoutesOptio
 
   const bootstrap = async (request: FastifyRequest, reply: FastifyReply) => {
     begin(request, 'boot.ipxe');
-    return guard(request, reply, () =>
+    return guard(request, reply, false, () =>
       text(reply, 200, bootstrapScript(baseUrlOf(request, settings.advertiseUrl), settings.bootstrap)),
     );
   };
@@ -93,12 +103,17 @@ export async function scriptRoutes(app: FastifyInstance, opts: ScriptRoutesOptio
   app.get('/ipxe', async (request, reply) => {
     const outcome = begin(request, 'ipxe');
     outcome.mode = 'none';
-    return guard(request, reply, async () => {
-      const parsed = labelsOf(request);
-      if (parsed instanceof ScriptError) throw parsed;
+    // Chained from /boot.ipxe: deliberate "no script" answers become stop scripts (render.ts stopScript).
+    const bootstrapped = hasBootstrapFlag(rawQueryOf(request.url));
+    return guard(request, reply, bootstrapped, async () => {
+      const labelled = labelsOf(request);
+      if (labelled instanceof ScriptError) throw labelled;
+      // The flag is ours, not a label: no selector can match it and no 404 body lists it.
+      const parsed = omitLabels(labelled, [BOOTSTRAP_FLAG]);
       const facts = machineFacts(parsed.labels);
       Object.assign(outcome, { machineId: facts.machineId, mac: facts.mac, arch: facts.reportedArch });
       const base = baseUrlOf(request, settings.advertiseUrl);
+      if (facts.machineId !== null) opts.hints?.remember(facts.machineId, { base, arch: facts.arch });
       const decision = decideIpxe({ labels: parsed.labels, facts, base, localCmdlines }, state, settings);
       Object.assign(outcome, { mode: decision.mode });
       if (decision.kind === 'failure') {
@@ -107,6 +122,7 @@ export async function scriptRoutes(app: FastifyInstance, opts: ScriptRoutesOptio
       }
       if (decision.kind === 'answer') {
         Object.assign(outcome, { profileId: decision.profileId, groupId: decision.groupId });
+        if (bootstrapped && decision.stop !== null) return text(reply, 200, stopScript(decision.stop));
         return text(reply, decision.status, decision.body);
       }
       const schematicId = decision.schematicId ?? (await createSchematic(opts.factory, decision));
@@ -120,7 +136,7 @@ export async function scriptRoutes(app: FastifyInstance, opts: ScriptRoutesOptio
 
   app.get('/metadata', async (request, reply) => {
     const outcome = begin(request, 'metadata');
-    return guard(request, reply, () => {
+    return guard(request, reply, false, () => {
       const parsed = labelsOf(request);
       if (parsed instanceof ScriptError) throw parsed;
       const result = metadataAnswer(parsed, state);
@@ -131,7 +147,7 @@ export async function scriptRoutes(app: FastifyInstance, opts: ScriptRoutesOptio
 
   app.get('/generic', async (request, reply) => {
     const outcome = begin(request, 'generic');
-    return guard(request, reply, () => {
+    return guard(request, reply, false, () => {
       const parsed = labelsOf(request);
       if (parsed instanceof ScriptError) throw parsed;
       const result = genericAnswer(parsed, state, templates);
@@ -145,10 +161,19 @@ function text(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.code(status).type(TEXT).send(body);
 }
 
-/** Runs a handler; a ScriptError becomes its status with the reason, anything else (a broken view) a 500. */
+/** `bootstrap=1` as a pair of its own (what bootstrapScript writes); any other value is not the flag. */
+function hasBootstrapFlag(rawQuery: string): boolean {
+  return rawQuery.split('&').includes(`${BOOTSTRAP_FLAG}=1`);
+}
+
+/**
+ * Runs a handler; a ScriptError becomes its status with the reason, anything else (a broken view) a 500. With
+ * `stopOnClientError` (a bootstrap chain), a 4xx becomes a stop script: asking again cannot change the answer.
+ */
 async function guard(
   request: FastifyRequest,
   reply: FastifyReply,
+  stopOnClientError: boolean,
   handler: () => FastifyReply | Promise<FastifyReply>,
 ): Promise<FastifyReply> {
   try {
@@ -156,6 +181,7 @@ async function guard(
   } catch (error) {
     if (error instanceof ScriptError) {
       request.log.warn({ code: error.code, reason: error.message }, 'script request failed');
+      if (stopOnClientError && error.status < 500) return text(reply, 200, stopScript('bad-request'));
       return text(reply, error.status, `${error.message}\n`);
     }
     request.log.error({ err: error }, 'script request failed');

@@ -33,6 +33,11 @@ export const tftpConfigSchema = z.object({
   TFTP_TIMEOUT_MS: intIn(50, 255_000, 1000, 'ms').describe(
     'Retransmission timeout when the client does not negotiate one (RFC 2349 timeout option).',
   ),
+  TFTP_MAX_CLIENT_TIMEOUT_S: intIn(1, 255, 5, 's').describe(
+    'Largest retransmission timeout a client may ask for (RFC 2349 timeout option, 1-255 s). A larger request is ' +
+      'left out of the OACK (the RFC lets a server only echo the value or decline it) and TFTP_TIMEOUT_MS applies, ' +
+      'so a spoofed request holds a transfer slot for at most (TFTP_RETRIES + 1) timeouts.',
+  ),
   TFTP_RETRIES: intIn(0, 100, 5, 'retransmissions').describe(
     'Retransmissions without progress before a transfer is abandoned.',
   ),
@@ -59,6 +64,7 @@ export type TftpOptions = {
   readonly ipxeDir: string;
   readonly maxTransfers: number;
   readonly timeoutMs: number;
+  readonly maxClientTimeoutS: number;
   readonly retries: number;
   readonly maxBlksize: number;
   readonly maxWindowsize: number;
@@ -76,6 +82,7 @@ export function toTftpOptions(config: TftpConfig): TftpOptions {
     ipxeDir: config.IPXE_DIR,
     maxTransfers: config.TFTP_MAX_TRANSFERS,
     timeoutMs: config.TFTP_TIMEOUT_MS,
+    maxClientTimeoutS: config.TFTP_MAX_CLIENT_TIMEOUT_S,
     retries: config.TFTP_RETRIES,
     maxBlksize: config.TFTP_MAX_BLKSIZE,
     maxWindowsize: config.TFTP_MAX_WINDOWSIZE,

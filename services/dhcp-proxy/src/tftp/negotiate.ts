@@ -10,6 +10,8 @@ export type NegotiationLimits = {
   readonly maxWindowsize: number;
   /** Retransmission timeout when the client does not ask for one (RFC 2349 `timeout`). */
   readonly defaultTimeoutMs: number;
+  /** Largest `timeout` a client may set, in seconds; a larger one is declined (left out of the OACK). */
+  readonly maxClientTimeoutS: number;
 };
 
 export type Negotiated = {
@@ -38,7 +40,12 @@ export function negotiate(options: readonly RequestOption[], size: number, limit
         windowsize = Math.min(option.value, limits.maxWindowsize);
         oack.push(['windowsize', String(windowsize)]);
         break;
-      case 'timeout': // RFC 2349 §"Timeout Interval Option": accepted as asked, echoed unchanged
+      case 'timeout':
+        // RFC 2349 §"Timeout Interval Option": an accepted value must be echoed unchanged, so a server cannot
+        // answer with a smaller one; above the cap the option is declined (RFC 2347: omitted from the OACK) and
+        // our own timeout applies. Otherwise a spoofed request asking for 255 s would hold a transfer slot for
+        // (retries + 1) × 255 s.
+        if (option.value > limits.maxClientTimeoutS) break;
         timeoutMs = option.value * 1000;
         oack.push(['timeout', String(option.value)]);
         break;

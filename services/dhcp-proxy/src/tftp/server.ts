@@ -53,6 +53,8 @@ export type TftpServerOptions = {
   readonly files: BootFiles;
   readonly maxTransfers: number;
   readonly timeoutMs: number;
+  /** Largest RFC 2349 `timeout` a client may ask for, in seconds (TFTP_MAX_CLIENT_TIMEOUT_S); default 5. */
+  readonly maxClientTimeoutS?: number;
   readonly retries: number;
   readonly maxBlksize: number;
   readonly maxWindowsize: number;
@@ -73,6 +75,7 @@ export type TftpServer = {
 };
 
 const WILDCARDS: ReadonlySet<string> = new Set(['0.0.0.0', '::']);
+const DEFAULT_MAX_CLIENT_TIMEOUT_S = 5;
 const SESSION_DROP_REASONS: readonly SessionDropReason[] = [
   'malformed',
   'unexpected-opcode',
@@ -89,6 +92,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
     maxBlksize: options.maxBlksize,
     maxWindowsize: options.maxWindowsize,
     defaultTimeoutMs: options.timeoutMs,
+    maxClientTimeoutS: options.maxClientTimeoutS ?? DEFAULT_MAX_CLIENT_TIMEOUT_S,
   };
   /** Running transfers by id, and their peers' "address|port" for duplicate requests (RFC 1350 §4 TIDs). */
   const transfers = new Map<number, { key: string; file: string; peer: Peer }>();

@@ -71,9 +71,9 @@ export function start(s: TransferState): StartDecision {
   return window(s, 1);
 }
 
-/** Plans blocks from..min(from+windowsize-1, last); counts the ones already sent once as retransmits. */
-function window(s: TransferState, from: number): 'send-data' {
-  const to = Math.min(from + s.windowsize - 1, s.lastBlock);
+/** Plans blocks from..min(from+size-1, last); counts the ones already sent once as retransmits. */
+function window(s: TransferState, from: number, size = s.windowsize): 'send-data' {
+  const to = Math.min(from + size - 1, s.lastBlock);
   s.sendFrom = from;
   s.sendTo = to;
   if (from <= s.sent) s.retransmits += Math.min(to, s.sent) - from + 1;
@@ -112,11 +112,17 @@ export function onTimeout(s: TransferState): TimeoutDecision {
     s.phase = 'failed';
     return 'give-up';
   }
+  // Until the client has acknowledged the OACK (ACK 0, RFC 2347) nothing but the OACK is sent again: a client
+  // that never answers (or a spoofed request) gets OACKs, never data.
   if (s.phase === 'oack') {
     s.retransmits++;
     return 'send-oack';
   }
-  return window(s, s.acked + 1);
+  // Until a DATA block has been acknowledged, a timeout resends one block, not the window: the first window went
+  // out on an ACK 0 alone, so bytes sent without any proof of delivery stay at one window plus `retries` blocks.
+  // Nothing is lost: RFC 7440 §4 recovery is the receiver ACKing the last block it has in order, after which the
+  // window restarts in full (onAck).
+  return s.acked === 0 ? window(s, 1, 1) : window(s, s.acked + 1);
 }
 
 /** The peer sent ERROR, or the socket failed: the transfer ends without a reply. */
