@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { encodeEvent, type EventInput, type EventKind } from '@metalbus/events';
 import type { PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
-import { injectTraceHeaders, startProducerSpan, withSpan } from '@metalbus/telemetry';
+import { injectTraceHeaders, startProducerSpan, withSpan, type ProducerSpan } from '@metalbus/telemetry';
 import { createThrottle } from './throttle.js';
 import type { BusCore, PublishOptions } from './core.js';
 
@@ -58,7 +58,6 @@ function traceHeaders(): MsgHdrs {
 export function createPublisher(core: BusCore, opts: { maxInFlight: number }): Publisher {
   const log = core.logger;
   const throttle = createThrottle(LOG_INTERVAL_MS);
-  let inFlight = 0;
   let idle: (() => void)[] = [];
 
   const drop = (kind: EventKind, reason: DropReason, err?: unknown): false => {
@@ -72,9 +71,33 @@ export function createPublisher(core: BusCore, opts: { maxInFlight: number }): P
     return false;
   };
 
-  const done = () => {
-    inFlight--;
-    if (inFlight === 0 && idle.length > 0) {
+  // tryPublish queues events and hands them to the client together once per event-loop turn: every request
+  // of the turn shares one socket write. They are core publishes on the stream's subjects: JetStream stores them
+  // (deduplicating by Nats-Msg-Id) without a PubAck round trip per event, which would cost more than the reply
+  // the event describes. Fire-and-forget is tryPublish's contract.
+  type Queued = { subject: string; data: Uint8Array; headers: MsgHdrs; span: ProducerSpan; kind: EventKind };
+  let queued: Queued[] = [];
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    const batch = queued;
+    queued = [];
+    for (const q of batch) {
+      if (!core.isConnected()) {
+        q.span.end();
+        drop(q.kind, DropReason.disconnected);
+        continue;
+      }
+      try {
+        core.nc.publish(q.subject, q.data, { headers: q.headers });
+        q.span.end();
+        core.metrics.published.inc({ kind: q.kind });
+      } catch (err) {
+        q.span.end(err);
+        drop(q.kind, DropReason.error, err);
+      }
+    }
+    if (queued.length === 0 && idle.length > 0) {
       for (const r of idle) r();
       idle = [];
     }
@@ -100,14 +123,13 @@ export function createPublisher(core: BusCore, opts: { maxInFlight: number }): P
 
     tryPublish(kind, event, publishOpts) {
       if (!core.isConnected()) return drop(kind, DropReason.disconnected);
-      if (inFlight >= opts.maxInFlight) return drop(kind, DropReason.overload);
       let p: Prepared;
       try {
         p = prepare(core, kind, event, publishOpts);
       } catch (err) {
         return drop(kind, DropReason.invalid, err);
       }
-      inFlight++;
+      if (queued.length >= opts.maxInFlight) return drop(kind, DropReason.overload);
       // Hot-path events get their own producer span (a new trace when the caller has none), so every event
       // carries a traceparent without making the caller wait.
       const span = startProducerSpan(`publish ${kind}`, {
@@ -117,37 +139,19 @@ export function createPublisher(core: BusCore, opts: { maxInFlight: number }): P
       });
       const headers = natsHeaders();
       span.inject((k, v) => headers.set(k, v));
-      let pending: Promise<PubAck>;
-      try {
-        pending = core.js.publish(p.subject, p.data, {
-          msgID: p.msgId,
-          headers,
-          timeout: publishOpts?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        });
-      } catch (err) {
-        span.end(err);
-        done();
-        return drop(kind, DropReason.error, err);
+      headers.set('Nats-Msg-Id', p.msgId);
+      queued.push({ subject: p.subject, data: p.data, headers, span, kind });
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
       }
-      pending.then(
-        () => {
-          span.end();
-          core.metrics.published.inc({ kind });
-          done();
-        },
-        (err: unknown) => {
-          span.end(err);
-          done();
-          drop(kind, DropReason.error, err);
-        },
-      );
       return true;
     },
 
-    inFlight: () => inFlight,
+    inFlight: () => queued.length,
 
     settle(timeoutMs) {
-      if (inFlight === 0) return Promise.resolve();
+      if (queued.length === 0) return Promise.resolve();
       return new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
         idle.push(() => {
