@@ -7,6 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
+import { assetsConfigSchema } from '../../services/boot-http/src/assets/config.js';
 import { assetRoutes } from '../../services/boot-http/src/assets/local-routes.js';
 import { ipxeBinRoutes } from '../../services/boot-http/src/assets/ipxe-routes.js';
 import { createAssetReporter } from '../../services/boot-http/src/assets/report.js';
@@ -54,7 +55,9 @@ if (cfg.appModule !== undefined) {
   });
   app = Fastify({ logger: false });
   const chunk = cfg.chunkBytes === undefined ? {} : { chunkBytes: cfg.chunkBytes };
-  await app.register(assetRoutes, { root: cfg.assetsDir, reporter, ...chunk });
+  // The service's default memory budget for whole files (ASSETS_MEMORY_BYTES), as `boot-http` runs.
+  const memoryBytes = assetsConfigSchema.parse({}).ASSETS_MEMORY_BYTES;
+  await app.register(assetRoutes, { root: cfg.assetsDir, reporter, memoryBytes, ...chunk });
   await app.register(ipxeBinRoutes, { amd64Dir: cfg.ipxeDir, reporter });
   await app.register(factoryRoutes, { factory, reporter });
   // The anchor figures' fastify reference: a route returning a 300-byte string, for a same-sitting baseline.

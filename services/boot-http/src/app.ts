@@ -102,7 +102,7 @@ export async function createBootHttpApp(opts: {
     replica,
   });
   await app.register(joinConfigRoutes, { provider, registry });
-  await app.register(assetRoutes, { root: assetsDir, reporter });
+  await app.register(assetRoutes, { root: assetsDir, reporter, memoryBytes: config.ASSETS_MEMORY_BYTES });
   await app.register(ipxeBinRoutes, {
     amd64Dir: config.IPXE_DIR,
     ...(config.IPXE_ARM64_DIR !== undefined && { arm64Dir: config.IPXE_ARM64_DIR }),

@@ -3,6 +3,20 @@ import { z } from 'zod';
 /** ASSETS_DIR when neither it nor DATA_DIR is set. */
 export const DEFAULT_ASSETS_DIR = '/var/lib/metalbus/assets';
 
+/** ASSETS_MEMORY_BYTES: bytes, or a size with a unit (512MiB, 2GiB). */
+const memoryBytes = z
+  .string()
+  .transform((text, ctx) => {
+    const m = /^\s*(\d+)\s*(|B|KiB|MiB|GiB)\s*$/.exec(text);
+    const unit = { '': 1, B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[m?.[2] ?? 'x'];
+    if (m === null || unit === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be bytes or a size such as 512MiB or 2GiB' });
+      return z.NEVER;
+    }
+    return Number(m[1]) * unit;
+  })
+  .meta({ expected: 'bytes or a size such as 512MiB' });
+
 /**
  * Config fragment for local assets and the iPXE binaries. The lead merges this shape into the service's
  * `src/config.ts` schema (keys ARE env var names); nothing here reads `process.env`.
@@ -22,6 +36,12 @@ export const assetsConfigShape = {
     .describe(
       'Directory of the amd64 iPXE binaries (ipxe.efi, snponly.efi, undionly.kpxe), loaded into memory at start ' +
         'and served under /ipxe-bin/amd64/<file> for UEFI HTTP boot. Debian package ipxe installs /usr/lib/ipxe.',
+    ),
+  ASSETS_MEMORY_BYTES: memoryBytes
+    .default(1024 ** 3)
+    .describe(
+      'Memory for whole asset files (kernels, initramfs) answered from RAM after their first request, least ' +
+        'recently used dropped first; size and mtime are checked on every request. 0 turns it off.',
     ),
   IPXE_ARM64_DIR: z
     .string()

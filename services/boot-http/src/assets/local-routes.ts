@@ -15,14 +15,16 @@ export interface AssetRoutesOptions {
   readonly reporter: AssetReporter;
   /** Read size per chunk when streaming a file (bigger means fewer syscalls; memory per connection). */
   readonly chunkBytes?: number;
+  /** Memory for whole big files served from memory after their first request (ASSETS_MEMORY_BYTES); 0 = off. */
+  readonly memoryBytes?: number;
 }
 
 export const DEFAULT_CHUNK_BYTES = 256 * 1024;
 
 /**
  * `GET|HEAD /assets/*`: files below ASSETS_DIR with Range, ETag and conditional requests. Files above 64 KiB are
- * streamed from disk in `chunkBytes` reads (never read whole); smaller ones are answered from memory for up to
- * 1 s (FileResolver). No directory listing: a directory is a 404 like a missing file, so the tree's layout is
+ * streamed from disk in `chunkBytes` reads until the resolver holds them in memory (`memoryBytes`, LRU, checked
+ * against size and mtime on every request); smaller ones are answered from memory for up to 1 s (FileResolver). No directory listing: a directory is a 404 like a missing file, so the tree's layout is
  * not discoverable from the network (operators have the disk; machines only need exact URLs from their scripts).
  */
 export async function assetRoutes(app: FastifyInstance, opts: AssetRoutesOptions): Promise<void> {
@@ -34,7 +36,7 @@ export async function assetRoutes(app: FastifyInstance, opts: AssetRoutesOptions
   async function files(): Promise<FileResolver | null> {
     if (resolver === null) {
       const realRoot = await realpath(opts.root).catch(() => null);
-      if (realRoot !== null) resolver = new FileResolver({ realRoot });
+      if (realRoot !== null) resolver = new FileResolver({ realRoot, hotBytes: opts.memoryBytes ?? 0 });
     }
     return resolver;
   }

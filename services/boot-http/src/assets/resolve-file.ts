@@ -1,4 +1,5 @@
 import { close, constants, fstat, open, read, realpath, type Stats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 
 export type OpenRefusal = 'not-found' | 'outside-root' | 'not-a-file';
@@ -22,6 +23,18 @@ export interface FileResolverOptions {
   /** Bound of the memory held for small files. */
   readonly maxSmallBytes?: number;
   readonly maxEntries?: number;
+  /**
+   * Memory for whole big files (kernels, initramfs images): the first request streams from disk while the file
+   * is read once in the background; later requests are answered from memory while size and mtime still match.
+   * 0 disables it.
+   */
+  readonly hotBytes?: number;
+}
+
+interface HotFile {
+  readonly body: Buffer;
+  readonly size: number;
+  readonly mtimeMs: number;
 }
 
 interface Entry {
@@ -51,6 +64,11 @@ export class FileResolver {
   readonly #maxEntries: number;
   readonly #cache = new Map<string, Entry>();
   #smallBytes = 0;
+  readonly #hotBytes: number;
+  /** Whole big files by resolved path; Map order is the LRU order (oldest first). */
+  readonly #hot = new Map<string, HotFile>();
+  readonly #loading = new Set<string>();
+  #hotHeld = 0;
 
   constructor(opts: FileResolverOptions) {
     this.#root = opts.realRoot;
@@ -58,6 +76,12 @@ export class FileResolver {
     this.#smallFileBytes = opts.smallFileBytes ?? 64 * 1024;
     this.#maxSmallBytes = opts.maxSmallBytes ?? 16 * 1024 * 1024;
     this.#maxEntries = opts.maxEntries ?? 4096;
+    this.#hotBytes = opts.hotBytes ?? 0;
+  }
+
+  /** Bytes of big files currently held in memory. */
+  hotBytesHeld(): number {
+    return this.#hotHeld;
   }
 
   async open(segments: readonly string[], now = Date.now()): Promise<OpenResult> {
@@ -91,7 +115,52 @@ export class FileResolver {
       return { ok: true, value: { kind: 'memory', ...small } };
     }
     this.#remember(key, { path, until, small: null });
+    const hot = this.#hot.get(path);
+    if (hot !== undefined && hot.size === st.size && hot.mtimeMs === st.mtimeMs) {
+      closeFd(fd);
+      this.#hot.delete(path);
+      this.#hot.set(path, hot);
+      return { ok: true, value: { kind: 'memory', body: hot.body, size: hot.size, mtimeMs: hot.mtimeMs } };
+    }
+    if (hot !== undefined) this.#dropHot(path);
+    this.#loadHot(path, st);
     return { ok: true, value: { kind: 'fd', fd, size: st.size, mtimeMs: st.mtimeMs } };
+  }
+
+  /**
+   * Reads a big file whole in the background (once per path at a time). Node has no sendfile: answering from
+   * memory costs one copy into the socket where streaming costs a read copy, a thread-pool hop per chunk and the
+   * socket copy, which halves the throughput of a boot storm on the same file.
+   */
+  #loadHot(path: string, st: Stats): void {
+    if (st.size > this.#hotBytes || this.#loading.has(path)) return;
+    this.#loading.add(path);
+    void readFile(path)
+      .then(async (body) => {
+        const fd = await openFd(path);
+        const after = fd === null ? null : await fstatFd(fd);
+        if (fd !== null) closeFd(fd);
+        // Only a file that did not change while it was read may be kept.
+        if (after === null || after.size !== body.length || after.mtimeMs !== st.mtimeMs || body.length !== st.size)
+          return;
+        this.#dropHot(path);
+        this.#hot.set(path, { body, size: body.length, mtimeMs: st.mtimeMs });
+        this.#hotHeld += body.length;
+        while (this.#hotHeld > this.#hotBytes) {
+          const oldest = this.#hot.keys().next();
+          if (oldest.done === true) break;
+          this.#dropHot(oldest.value);
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => this.#loading.delete(path));
+  }
+
+  #dropHot(path: string): void {
+    const old = this.#hot.get(path);
+    if (old === undefined) return;
+    this.#hotHeld -= old.size;
+    this.#hot.delete(path);
   }
 
   #miss(key: string, error: OpenRefusal): OpenResult {
