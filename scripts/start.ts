@@ -62,7 +62,11 @@ function run(name: string, cmd: string, args: string[], env: Record<string, stri
   const prefix = `${color}${name.padEnd(11)}${reset}| `;
   for (const stream of [child.stdout, child.stderr]) {
     if (stream)
-      createInterface({ input: stream }).on('line', (line) => process.stdout.write(prefix + readable(line) + '\n'));
+      createInterface({ input: stream }).on('line', (line) => {
+        // nats-server's banner is noise here; its warnings and errors are not.
+        if (name === 'nats' && !/\[(WRN|ERR|FTL)\]/.test(line)) return;
+        process.stdout.write(prefix + readable(line) + '\n');
+      });
   }
   child.on('exit', (code, signal) => {
     if (!stopping) {
@@ -115,6 +119,7 @@ if (natsUrl === undefined || natsUrl === '') {
     process.exit(1);
   }
   const port = Number(process.env['METALBUS_NATS_PORT'] ?? 14222);
+  const monitorPort = Number(process.env['METALBUS_NATS_MONITOR_PORT'] ?? port + 1);
   if (await portAnswers(port)) {
     process.stderr.write(`port ${port} is taken; set METALBUS_NATS_PORT or NATS_URL\n`);
     process.exit(1);
@@ -124,7 +129,7 @@ if (natsUrl === undefined || natsUrl === '') {
   const nats = run(
     'nats',
     binary,
-    ['-a', '127.0.0.1', '-p', String(port), '-m', String(port + 1), '-js', '-sd', natsDir],
+    ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-js', '-sd', natsDir],
     {},
     4,
   );
@@ -136,7 +141,7 @@ if (natsUrl === undefined || natsUrl === '') {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  say(`nats-server on ${natsUrl} (monitoring http://127.0.0.1:${port + 1}), store ${natsDir}`);
+  say(`nats-server on ${natsUrl} (monitoring http://127.0.0.1:${monitorPort}), store ${natsDir}`);
 }
 
 const advertise = process.env['ADVERTISE_ADDRESS'] ?? '127.0.0.1';

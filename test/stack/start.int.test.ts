@@ -9,9 +9,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 it('npm start brings the stack up and down', async () => {
   const natsPort = await freePort();
+  const monitorPort = await freePort();
   const env: Record<string, string | undefined> = {
     NATS_URL: '',
     METALBUS_NATS_PORT: String(natsPort),
+    METALBUS_NATS_MONITOR_PORT: String(monitorPort),
     HTTP_PORT: String(await freePort()),
     DHCP_PORT: String(await freeUdpPort()),
     DHCP_PXE_PORT: String(await freeUdpPort()),
@@ -36,7 +38,7 @@ it('npm start brings the stack up and down', async () => {
     expect(exit.code).toBe(0);
     expect(proc.lines.some((l) => l.includes('[start] stopped'))).toBe(true);
     // nats-server is gone with it.
-    await expect(fetch(`http://127.0.0.1:${natsPort + 1}/varz`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${monitorPort}/varz`)).rejects.toThrow();
   } finally {
     await proc.stop('SIGKILL', 1_000);
   }
