@@ -18,6 +18,31 @@ export function positiveInt(defaultValue: number, unit = '') {
     .default(defaultValue);
 }
 
+export function nonNegativeInt(defaultValue: number, unit = '') {
+  return z.coerce
+    .number()
+    .int()
+    .min(0)
+    .meta({ expected: `an integer >= 0${unit ? ` (${unit})` : ''}` })
+    .default(defaultValue);
+}
+
+export function intInRange(min: number, max: number, defaultValue: number, unit = '') {
+  return z.coerce
+    .number()
+    .int()
+    .min(min)
+    .max(max)
+    .meta({ expected: `an integer ${min}-${max}${unit ? ` (${unit})` : ''}` })
+    .default(defaultValue);
+}
+
+/**
+ * For `z.preprocess`: an empty value means unset. parseConfig already drops empty variables; fragments that are
+ * also parsed on their own (tests, merged schemas) use this so `FOO=` falls back to the default there too.
+ */
+export const unsetIfEmpty = (value: unknown): unknown => (value === '' ? undefined : value);
+
 export function bool(defaultValue: boolean) {
   return z
     .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])

@@ -1,3 +1,4 @@
 export * from './parse.js';
 export * from './fields.js';
+export * from './byte-size.js';
 export * from './table.js';

@@ -1,4 +1,4 @@
-import { bool, oneOf, positiveInt, text } from '@metalbus/config';
+import { bool, nonNegativeInt, oneOf, positiveInt, text } from '@metalbus/config';
 import { resolveConfig, serviceConfigSchema } from '@metalbus/runtime';
 import { DEFAULT_SEAL_KEY_ID, parseSealKey } from '@metalbus/secrets';
 import { z } from 'zod';
@@ -15,14 +15,6 @@ const keyList = () =>
     .string()
     .refine((s) => parseKeyList(s).ok)
     .meta({ expected: 'comma-separated <key id>:<base64 of 32 bytes>' });
-
-const nonNegativeInt = (defaultValue: number, unit: string) =>
-  z.coerce
-    .number()
-    .int()
-    .min(0)
-    .meta({ expected: `an integer >= 0 (${unit})` })
-    .default(defaultValue);
 
 export const powerConfigSchema = serviceConfigSchema(
   z.object({

@@ -1,21 +1,8 @@
+import { byteSize, unsetIfEmpty } from '@metalbus/config';
 import { z } from 'zod';
 
 /** ASSETS_DIR when neither it nor DATA_DIR is set. */
 export const DEFAULT_ASSETS_DIR = '/var/lib/metalbus/assets';
-
-/** ASSETS_MEMORY_BYTES: bytes, or a size with a unit (512MiB, 2GiB). */
-const memoryBytes = z
-  .string()
-  .transform((text, ctx) => {
-    const m = /^\s*(\d+)\s*(|B|KiB|MiB|GiB)\s*$/.exec(text);
-    const unit = { '': 1, B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[m?.[2] ?? 'x'];
-    if (m === null || unit === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must be bytes or a size such as 512MiB or 2GiB' });
-      return z.NEVER;
-    }
-    return Number(m[1]) * unit;
-  })
-  .meta({ expected: 'bytes or a size such as 512MiB' });
 
 /**
  * Config fragment for local assets and the iPXE binaries. The lead merges this shape into the service's
@@ -23,7 +10,7 @@ const memoryBytes = z
  */
 export const assetsConfigShape = {
   ASSETS_DIR: z
-    .preprocess((value) => (value === '' ? undefined : value), z.string().min(1).optional())
+    .preprocess(unsetIfEmpty, z.string().min(1).optional())
     .describe(
       'Directory served read-only under /assets/ (versioned sub-folders, e.g. talos/v1.9.0/vmlinuz). ' +
         'No listing; symlinks resolving outside it are refused. ' +
@@ -37,12 +24,10 @@ export const assetsConfigShape = {
       'Directory of the amd64 iPXE binaries (ipxe.efi, snponly.efi, undionly.kpxe), loaded into memory at start ' +
         'and served under /ipxe-bin/amd64/<file> for UEFI HTTP boot. Debian package ipxe installs /usr/lib/ipxe.',
     ),
-  ASSETS_MEMORY_BYTES: memoryBytes
-    .default(1024 ** 3)
-    .describe(
-      'Memory for whole asset files (kernels, initramfs) answered from RAM after their first request, least ' +
-        'recently used dropped first; size and mtime are checked on every request. 0 turns it off.',
-    ),
+  ASSETS_MEMORY_BYTES: byteSize(1024 ** 3).describe(
+    'Memory for whole asset files (kernels, initramfs) answered from RAM after their first request, least ' +
+      'recently used dropped first; size and mtime are checked on every request. 0 turns it off.',
+  ),
   IPXE_ARM64_DIR: z
     .string()
     .min(1)

@@ -1,40 +1,7 @@
+import { byteSize } from '@metalbus/config';
 import { z } from 'zod';
 
-const UNITS: Readonly<Record<string, number>> = {
-  '': 1,
-  b: 1,
-  k: 1024,
-  kb: 1024,
-  kib: 1024,
-  m: 1024 ** 2,
-  mb: 1024 ** 2,
-  mib: 1024 ** 2,
-  g: 1024 ** 3,
-  gb: 1024 ** 3,
-  gib: 1024 ** 3,
-  t: 1024 ** 4,
-  tb: 1024 ** 4,
-  tib: 1024 ** 4,
-};
-
-/** `10737418240`, `10GiB`, `512M` → bytes (binary multiples, as `du -h` prints them); null when malformed. */
-export function parseByteSize(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
-  if (m === null) return null;
-  const unit = UNITS[(m[2] ?? '').toLowerCase()];
-  if (unit === undefined) return null;
-  const value = Math.floor(Number(m[1]) * unit);
-  return Number.isSafeInteger(value) ? value : null;
-}
-
-const byteSize = z.string().transform((s, ctx) => {
-  const n = parseByteSize(s);
-  if (n === null || n <= 0) {
-    ctx.addIssue({ code: 'custom', message: 'must be a positive size in bytes, e.g. 10737418240 or 10GiB' });
-    return z.NEVER;
-  }
-  return n;
-});
+export { parseByteSize } from '@metalbus/config';
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
@@ -53,9 +20,9 @@ export const factoryConfigShape = {
     .min(1)
     .default('/var/cache/metalbus/factory')
     .describe('Directory of the on-disk Image Factory asset cache (replica-local; safe to delete while stopped).'),
-  CACHE_MAX_BYTES: byteSize
-    .default(10 * 1024 ** 3)
-    .describe('Size cap of CACHE_DIR; least recently used assets are evicted above it. Bytes, or e.g. 20GiB.'),
+  CACHE_MAX_BYTES: byteSize(10 * 1024 ** 3, { positive: true }).describe(
+    'Size cap of CACHE_DIR; least recently used assets are evicted above it. Bytes, or e.g. 20GiB.',
+  ),
   FACTORY_TIMEOUT_MS: z.coerce
     .number()
     .int()

@@ -1,11 +1,11 @@
+import { unsetIfEmpty } from '@metalbus/config';
 import { z } from 'zod';
 import { AGENT_ASSET_SOURCES, DISK_BOOT_METHODS, type ScriptSettings } from './settings.js';
 
 // Config FRAGMENT of the script routes: the lead merges this shape into services/boot-http/src/config.ts, the only
 // module that reads process.env. Keys are the env var names; `.describe()` feeds the README table.
 
-/** An unset or empty variable both mean "not set" (compose files often write `FOO=`). */
-const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+// z.stringbool, not libs/config's bool(): it also accepts y/n/enabled/disabled in any case.
 const flag = (description: string) => z.stringbool().default(false).describe(description);
 
 export const scriptConfigShape = {

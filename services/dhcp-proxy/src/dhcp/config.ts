@@ -2,15 +2,14 @@
 // lead) and a pure mapping to the typed options the dhcp modules take. Nothing here reads process.env.
 
 import { isIP } from 'node:net';
+import { unsetIfEmpty } from '@metalbus/config';
 import { normalizeMac } from '@metalbus/events';
 import { z } from 'zod';
 import type { BootFiles } from './boot-file.js';
 import { DhcpModes } from './decide.js';
 import type { DhcpMode } from './decide.js';
 
-/** Unset and empty variables both mean "use the default". */
-const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
-
+// Not libs/config's port(): 0 is refused here (a listener needs a real port).
 const port = (fallback: number, text: string) =>
   z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).max(65535).default(fallback)).describe(text);
 

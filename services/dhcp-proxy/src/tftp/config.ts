@@ -1,18 +1,8 @@
 // The TFTP part of dhcp-proxy's configuration: a zod object FRAGMENT whose keys are the env var names. The
 // service's src/config.ts merges it into its schema and reads process.env; this module never does.
-import { bool, ipAddress, path, port } from '@metalbus/config';
+import { bool, intInRange, ipAddress, path, port } from '@metalbus/config';
 import { z } from 'zod';
 import { OPTION_RANGES } from './codec.js';
-
-function intIn(min: number, max: number, defaultValue: number, unit: string) {
-  return z.coerce
-    .number()
-    .int()
-    .min(min)
-    .max(max)
-    .meta({ expected: `an integer ${min}-${max}${unit ? ` (${unit})` : ''}` })
-    .default(defaultValue);
-}
 
 const MIB = 1024 * 1024;
 
@@ -27,30 +17,30 @@ export const tftpConfigSchema = z.object({
     .describe(
       'Directory of iPXE binaries loaded into memory at start (regular files, top level and one subfolder such as arm64/).',
     ),
-  TFTP_MAX_TRANSFERS: intIn(1, 100_000, 500, 'transfers').describe(
+  TFTP_MAX_TRANSFERS: intInRange(1, 100_000, 500, 'transfers').describe(
     'Concurrent transfers; a request beyond it gets TFTP ERROR 0 "server busy".',
   ),
-  TFTP_TIMEOUT_MS: intIn(50, 255_000, 1000, 'ms').describe(
+  TFTP_TIMEOUT_MS: intInRange(50, 255_000, 1000, 'ms').describe(
     'Retransmission timeout when the client does not negotiate one (RFC 2349 timeout option).',
   ),
-  TFTP_MAX_CLIENT_TIMEOUT_S: intIn(1, 255, 5, 's').describe(
+  TFTP_MAX_CLIENT_TIMEOUT_S: intInRange(1, 255, 5, 's').describe(
     'Largest retransmission timeout a client may ask for (RFC 2349 timeout option, 1-255 s). A larger request is ' +
       'left out of the OACK (the RFC lets a server only echo the value or decline it) and TFTP_TIMEOUT_MS applies, ' +
       'so a spoofed request holds a transfer slot for at most (TFTP_RETRIES + 1) timeouts.',
   ),
-  TFTP_RETRIES: intIn(0, 100, 5, 'retransmissions').describe(
+  TFTP_RETRIES: intInRange(0, 100, 5, 'retransmissions').describe(
     'Retransmissions without progress before a transfer is abandoned.',
   ),
-  TFTP_MAX_BLKSIZE: intIn(OPTION_RANGES.blksize[0], OPTION_RANGES.blksize[1], 65464, 'bytes').describe(
+  TFTP_MAX_BLKSIZE: intInRange(OPTION_RANGES.blksize[0], OPTION_RANGES.blksize[1], 65464, 'bytes').describe(
     'Largest block size granted to a client (RFC 2348); lower it if IP fragments are dropped on the path.',
   ),
-  TFTP_MAX_WINDOWSIZE: intIn(1, OPTION_RANGES.windowsize[1], 64, 'blocks').describe(
+  TFTP_MAX_WINDOWSIZE: intInRange(1, OPTION_RANGES.windowsize[1], 64, 'blocks').describe(
     'Largest window granted to a client (RFC 7440); 1 means strict lock-step.',
   ),
-  TFTP_WORKERS: intIn(0, 64, 2, 'threads').describe(
+  TFTP_WORKERS: intInRange(0, 64, 2, 'threads').describe(
     'Worker threads that run transfers, so bulk sends use several cores and stay off the DHCP thread; 0 = none.',
   ),
-  TFTP_MAX_FILE_BYTES: intIn(1, 1024 * MIB, 64 * MIB, 'bytes').describe(
+  TFTP_MAX_FILE_BYTES: intInRange(1, 1024 * MIB, 64 * MIB, 'bytes').describe(
     'Files in IPXE_DIR larger than this are skipped; also caps the total held in memory at 4x this value.',
   ),
 });
