@@ -17,6 +17,8 @@ export const powerStateSchema = z.enum(['on', 'off', 'unknown']);
 export const powerActionSchema = z.enum(['on', 'off', 'soft-off', 'cycle', 'reset', 'status']);
 export const bootDeviceSchema = z.enum(['pxe', 'disk']);
 export const bootFirmwareSchema = z.enum(['bios', 'uefi']);
+/** How a power command ended (power.completed, the power record, the request log). */
+export const powerOutcomeSchema = z.enum(['ok', 'error', 'rejected', 'expired']);
 export const errorInfoSchema = z.object({ code: z.string().min(1), message: z.string() });
 
 export type Arch = z.infer<typeof archSchema>;
@@ -25,6 +27,7 @@ export type PowerState = z.infer<typeof powerStateSchema>;
 export type PowerAction = z.infer<typeof powerActionSchema>;
 export type BootDevice = z.infer<typeof bootDeviceSchema>;
 export type BootFirmware = z.infer<typeof bootFirmwareSchema>;
+export type PowerOutcome = z.infer<typeof powerOutcomeSchema>;
 export type ErrorInfo = z.infer<typeof errorInfoSchema>;
 
 /** Fields every event carries (ARCHITECTURE.md principle 4). */

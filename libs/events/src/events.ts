@@ -8,6 +8,7 @@ import {
   firmwareSchema,
   macSchema,
   powerActionSchema,
+  powerOutcomeSchema,
   powerStateSchema,
 } from './common.js';
 
@@ -73,7 +74,7 @@ const powerCompleted = z.object({
   ...envelope,
   requestId: z.string().min(1).max(128),
   action: powerActionSchema,
-  outcome: z.enum(['ok', 'error', 'rejected', 'expired']),
+  outcome: powerOutcomeSchema,
   error: errorInfoSchema.nullable(),
   observed: powerStateSchema,
   driver: z.string().nullable(),

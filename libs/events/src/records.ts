@@ -8,6 +8,7 @@ import {
   macSchema,
   machineIdSchema,
   powerActionSchema,
+  powerOutcomeSchema,
   powerStateSchema,
   timestampSchema,
 } from './common.js';
@@ -135,7 +136,7 @@ export const powerRecordSchema = z.object({
       action: powerActionSchema,
       bootDevice: bootDeviceSchema.nullable(),
       bootFirmware: bootFirmwareSchema.nullable(),
-      outcome: z.enum(['ok', 'error', 'rejected', 'expired']),
+      outcome: powerOutcomeSchema,
       error: errorInfoSchema.nullable(),
       at: timestampSchema,
     })

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { errorInfoSchema, powerActionSchema, powerStateSchema, timestampSchema } from '@metalbus/events';
+import { EVENT_SCHEMAS, powerActionSchema, timestampSchema } from '@metalbus/events';
 import type { KV } from '@nats-io/kv';
 import { z } from 'zod';
 import { isRevisionConflict } from './buckets.js';
@@ -9,15 +9,9 @@ import { isRevisionConflict } from './buckets.js';
  * the command runs (`sending` before the action goes to the BMC, `sent` once the BMC took it) and the outcome
  * once done, so a redelivered or duplicate command is answered from here instead of being executed again.
  */
-export const outcomeSchema = z.object({
-  outcome: z.enum(['ok', 'error', 'rejected', 'expired']),
-  error: errorInfoSchema.nullable(),
-  observed: powerStateSchema,
-  driver: z.string().nullable(),
-  durationMs: z.number().nonnegative(),
-  attempts: z.number().int().nonnegative(),
-  at: timestampSchema,
-});
+export const outcomeSchema = EVENT_SCHEMAS['power.completed']
+  .pick({ outcome: true, error: true, observed: true, driver: true, durationMs: true, attempts: true })
+  .extend({ at: timestampSchema });
 export type Outcome = z.infer<typeof outcomeSchema>;
 
 export const requestRecordSchema = z.object({

@@ -1,17 +1,11 @@
+import type { BmcErrorCode } from '../drivers/driver.js';
+
 /**
- * Typed IPMI errors. The codes are the same strings as the power driver's BmcErrorCode so the driver maps them
- * one to one; the IPMI layer itself does not know which BMC operation the caller was performing.
+ * Typed IPMI errors. The codes are the power driver's BmcErrorCode so the driver maps them one to one; the IPMI
+ * layer itself does not know which BMC operation the caller was performing.
  * Messages never contain the password (it never reaches this module).
  */
-export const IPMI_ERROR_CODES = [
-  'auth-failed',
-  'unreachable',
-  'unsupported',
-  'bmc-busy',
-  'timeout',
-  'protocol',
-] as const;
-export type IpmiErrorCode = (typeof IPMI_ERROR_CODES)[number];
+export type IpmiErrorCode = BmcErrorCode;
 
 export class IpmiError extends Error {
   override readonly name = 'IpmiError';
