@@ -1,7 +1,7 @@
 import { connectBus, provision, type Bus } from '@metalbus/bus';
 import { decodeEvent, type PowerRequestedEvent } from '@metalbus/events';
 import { createLogger } from '@metalbus/telemetry';
-import { freshNamespace, startNats, type NatsServer } from '@metalbus/testing';
+import { freshNamespace, startNats, waitFor, type NatsServer } from '@metalbus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliContext } from '../src/command.js';
 import { powerCommand } from '../src/commands/power.js';
@@ -77,7 +77,9 @@ describe('metalbus power (real nats-server)', () => {
     expect(JSON.parse(a.out[0]!)).toMatchObject({ outcome: 'error', error: { code: 'unsupported' }, replayed: false });
     const b = context();
     expect(await powerCommand.run([ID, 'off'], b.ctx)).toBe(0);
-    expect(b.out).toEqual([`requested off for ${ID} (requestId ${seen.at(-1)!.requestId})`]);
+    // Without --wait the command returns once published; the stand-in sees it a moment later.
+    const off = await waitFor(() => seen.find((r) => r.action === 'off'));
+    expect(b.out).toEqual([`requested off for ${ID} (requestId ${off.requestId})`]);
   });
 
   it('gives up after --timeout when no power service answers', async () => {

@@ -45,6 +45,10 @@ export const PROVISION_DEFAULTS = {
 
 /** JetStream API error 10058: "stream name already in use" (lost a creation race, or a different config). */
 const STREAM_NAME_IN_USE = 10058;
+// nats-server 2.9 may answer a concurrent create of the same stream with "subjects overlap with an existing
+// stream" instead of "name in use": the overlapping stream is the one the other service just created.
+const STREAM_SUBJECT_OVERLAP = 10065;
+const CREATE_RACE_CODES: ReadonlySet<number> = new Set([STREAM_NAME_IN_USE, STREAM_SUBJECT_OVERLAP]);
 
 type Desired = Pick<
   StreamConfig,
@@ -135,7 +139,7 @@ export async function ensureStream(jsm: JetStreamManager, want: Desired): Promis
       } catch (err) {
         // Another service created it between our info and add (with an identical config the server simply
         // answers OK); fall through to compare and update.
-        if (!(err instanceof JetStreamApiError && err.code === STREAM_NAME_IN_USE)) throw err;
+        if (!(err instanceof JetStreamApiError && CREATE_RACE_CODES.has(err.code))) throw err;
         existing = await info(jsm, want.name);
         if (existing === null) throw err;
       }

@@ -1,5 +1,5 @@
 import { BUCKETS } from '@metalbus/events';
-import { connectBus, provision, type Bus } from '@metalbus/bus';
+import { connectBus, ensureStream, provision, type Bus } from '@metalbus/bus';
 import { freshNamespace, startNats, type NatsServer } from '@metalbus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLogger } from './support.js';
@@ -79,6 +79,26 @@ describe('provision (real nats-server)', () => {
     expect(reports.filter((r) => r.stream.outcome === 'created').length).toBeGreaterThanOrEqual(1);
     const again = await provision(racers[0] as Bus);
     expect([again.stream.outcome, ...new Set(again.buckets.map((b) => b.outcome))]).toEqual(['unchanged', 'unchanged']);
+  });
+
+  it('survives many services creating the same extra stream at once (2.9 may answer "subjects overlap")', async () => {
+    const racers = await Promise.all([1, 2, 3, 4, 5, 6].map(() => connectTo(freshNamespace())));
+    for (let round = 0; round < 10; round++) {
+      const name = `RACE_${freshNamespace()}`;
+      const want = {
+        name,
+        subjects: [`${name}.>`],
+        storage: 'file' as const,
+        retention: 'limits' as const,
+        discard: 'old' as const,
+        max_age: 0,
+        max_bytes: -1,
+        num_replicas: 1,
+      };
+      const outcomes = await Promise.all(racers.map((b) => ensureStream(b.jsm, want)));
+      expect(outcomes.every((o) => o === 'created' || o === 'unchanged')).toBe(true);
+      expect(outcomes.filter((o) => o === 'created').length).toBeGreaterThanOrEqual(1);
+    }
   });
 
   it('updates limits that changed, and only then', async () => {
